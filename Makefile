@@ -1,0 +1,71 @@
+# Titanium: the one entry point for people and CI. `make` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SERVICES := auth_service user_service api_gateway webapp
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z][a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements/dev.txt common/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES))
+	@echo "==> Creating the virtualenv in $(VENV) and installing pinned requirements"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e common $(addprefix -e ,$(SERVICES))
+	@touch $@
+
+.PHONY: install
+install: $(INSTALLED) ## Create the virtualenv and install everything (idempotent)
+
+.PHONY: run
+run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://127.0.0.1:8080
+	@$(BIN)/python scripts/run_stack.py
+
+.PHONY: test
+test: $(INSTALLED) lint test-services test-system ## Run every test (unit, integration, system)
+
+.PHONY: lint
+lint: $(INSTALLED) ## Ruff lint and format check
+	@echo "==> ruff"
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+.PHONY: fmt
+fmt: $(INSTALLED) ## Format and autofix with ruff
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+.PHONY: test-services
+test-services: test-common $(addprefix test-,$(SERVICES)) ## Each service's own tests with coverage
+
+.PHONY: test-common
+test-common: $(INSTALLED) ## Tests of the shared library
+	@echo "==> common"
+	@cd common && ../$(BIN)/pytest -q --cov=titanium_common --cov-report=term-missing:skip-covered --cov-fail-under=85
+
+.PHONY: $(addprefix test-,$(SERVICES))
+$(addprefix test-,$(SERVICES)): test-%: $(INSTALLED)
+	@echo "==> $*"
+	@cd $* && ../$(BIN)/pytest -q --cov=$* --cov-report=term-missing:skip-covered --cov-fail-under=85
+
+.PHONY: test-system
+test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
+	@echo "==> system (whole stack through the gateway)"
+	@$(BIN)/pytest -q tests
+
+.PHONY: lock
+lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes included)
+	@scripts/lock-requirements.sh
+
+.PHONY: bench-gateway
+bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs wrk)
+	@$(BIN)/python benchmarks/gateway.py
+
+.PHONY: clean
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""What every Titanium service truly shares, and nothing more."""

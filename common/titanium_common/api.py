@@ -1,0 +1,104 @@
+"""The RealWorld error envelope and request-body reading shared by the JSON APIs.
+
+Every error a JSON endpoint returns is `{"errors": {"<field or resource>": ["<message>"]}}`.
+"""
+
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+BLANK = "can't be blank"
+INVALID = "is invalid"
+
+
+class ApiError(Exception):
+    """An error that becomes a RealWorld error response."""
+
+    def __init__(self, status: int, errors: dict[str, list[str]], headers: dict | None = None):
+        super().__init__(status, errors)
+        self.status = status
+        self.errors = errors
+        self.headers = headers or {}
+
+    @classmethod
+    def one(cls, status: int, field: str, message: str, headers: dict | None = None) -> "ApiError":
+        return cls(status, {field: [message]}, headers)
+
+
+def error_response(status: int, errors: dict[str, list[str]], headers: dict | None = None):
+    response = jsonify(errors=errors)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _http_error_field(error: HTTPException) -> tuple[str, str]:
+    return {
+        404: ("path", "not found"),
+        405: ("method", "not allowed"),
+        413: ("body", "is too large"),
+        415: ("body", "must be JSON"),
+    }.get(error.code or 500, ("request", (error.name or "error").lower()))
+
+
+def register_json_errors(app: Flask) -> None:
+    """Make every error of this app a RealWorld JSON error; unexpected ones are logged, not shown."""
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError):
+        return error_response(error.status, error.errors, error.headers)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        field, message = _http_error_field(error)
+        return error_response(error.code or 500, {field: [message]})
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        current_app.logger.exception("unhandled error")
+        return error_response(500, {"server": ["internal error"]})
+
+
+def read_wrapped_json(wrapper: str) -> dict:
+    """Return the object under `wrapper` in the JSON body, or raise the contract's 422."""
+    payload = request.get_json(silent=True, force=True)
+    if payload is None and request.get_data(cache=True):
+        raise ApiError.one(422, "body", INVALID)
+    inner = payload.get(wrapper) if isinstance(payload, dict) else None
+    if not isinstance(inner, dict):
+        raise ApiError.one(422, wrapper, BLANK)
+    return inner
+
+
+class FieldErrors:
+    """Collects every invalid field of one request so the 422 names them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def required_text(self, data: dict, field: str) -> str | None:
+        """A string that must be present and not blank; returns it stripped, or None on error."""
+        value = data.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.add(field, BLANK)
+            return None
+        if not isinstance(value, str):
+            self.add(field, INVALID)
+            return None
+        return value.strip()
+
+    def optional_text(self, data: dict, field: str) -> str | None:
+        """A nullable string; `""` and whitespace are normalised to None."""
+        value = data.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.add(field, INVALID)
+            return None
+        return value.strip() or None
+
+    def raise_if_any(self, status: int = 422) -> None:
+        if self.errors:
+            raise ApiError(status, self.errors)

@@ -1,0 +1,52 @@
+"""Where a service keeps its data: one database per service, on SQLite or a PostgreSQL server.
+
+`TITANIUM_POSTGRES_URL` names a *server*; each service gets its own database on it
+(`titanium_<service>`). Without it, each service uses a SQLite file under the var dir.
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+
+
+def service_database_url(service: str, postgres_server_url: str, var_dir: str) -> str:
+    if postgres_server_url:
+        return database_on_server(postgres_server_url, f"titanium_{service}")
+    Path(var_dir).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(var_dir).resolve() / f'{service}.db'}"
+
+
+def database_on_server(server_url: str, database: str) -> str:
+    parts = urlsplit(server_url)
+    scheme = "postgresql+psycopg2" if parts.scheme in ("postgres", "postgresql") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+
+def ensure_database(url: str) -> bool:
+    """Create a PostgreSQL database if it does not exist yet. Returns True if it was created."""
+    target = sa.engine.make_url(url)
+    if not target.drivername.startswith("postgresql"):
+        return False
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+            return not exists
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database (used by test suites for their own throwaway databases)."""
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -1,0 +1,15 @@
+"""The identity contract between auth_service (signs), api_gateway (verifies) and the services.
+
+The gateway verifies the access token, removes every client-sent header that starts with
+IDENTITY_HEADER_PREFIX, and passes the verified subject (the immutable account id) upstream in
+USER_ID_HEADER. Services trust only that header; inside the mesh only the gateway and webapp may
+reach them (NetworkPolicy + Istio AuthorizationPolicy).
+"""
+
+TOKEN_ALGORITHM = "EdDSA"
+TOKEN_ISSUER = "titanium-auth"
+TOKEN_AUDIENCE = "titanium"
+JWKS_PATH = "/.well-known/jwks.json"
+
+IDENTITY_HEADER_PREFIX = "X-Titanium-"
+USER_ID_HEADER = "X-Titanium-User-Id"

@@ -1,0 +1,104 @@
+"""Wiring every Flask service shares: JSON, correlation, access logs, health, metrics, OpenAPI."""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from flask import Blueprint, Flask, g, jsonify, request
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from titanium_common import context
+from titanium_common.identity import USER_ID_HEADER
+
+ReadinessCheck = Callable[[], str]
+"""Returns a short description of the dependency (e.g. 'postgresql'); raises if it is down."""
+
+access_log = logging.getLogger("titanium.access")
+_QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+
+
+def init_service(app: Flask, *, readiness: dict[str, ReadinessCheck], openapi_file: Path) -> None:
+    app.json.mimetype = "application/json; charset=utf-8"
+    _init_request_context(app)
+    app.register_blueprint(_health_blueprint(readiness))
+    app.register_blueprint(_openapi_blueprint(openapi_file))
+    _init_metrics(app)
+
+
+def _init_request_context(app: Flask) -> None:
+    @app.before_request
+    def begin_request():
+        g.started = time.perf_counter()
+        g.traceparent = context.begin(
+            request.headers.get(context.REQUEST_ID_HEADER),
+            request.headers.get(context.TRACEPARENT_HEADER),
+        )
+        context.user_id_var.set(request.headers.get(USER_ID_HEADER))
+
+    @app.after_request
+    def log_request(response):
+        response.headers[context.REQUEST_ID_HEADER] = context.request_id_var.get() or ""
+        duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.log(
+            logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO,
+            "request",
+            extra={
+                "method": request.method,
+                "route": request.url_rule.rule if request.url_rule else None,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(duration_ms, 2),
+            },
+        )
+        return response
+
+
+def _health_blueprint(readiness: dict[str, ReadinessCheck]) -> Blueprint:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @bp.get("/readyz")
+    def readyz():
+        checks, ready = {}, True
+        for name, check in readiness.items():
+            try:
+                checks[name] = {"status": "ok", "backend": check()}
+            except Exception as error:  # any failure of a dependency means not ready
+                ready = False
+                checks[name] = {"status": "down", "error": type(error).__name__}
+        return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+    return bp
+
+
+def _openapi_blueprint(openapi_file: Path) -> Blueprint:
+    bp = Blueprint("openapi", __name__)
+    document = yaml.safe_load(openapi_file.read_text())
+
+    @bp.get("/openapi.json")
+    def openapi():
+        return jsonify(document)
+
+    return bp
+
+
+def _init_metrics(app: Flask) -> None:
+    # Under gunicorn with several workers, metrics are aggregated across processes through
+    # PROMETHEUS_MULTIPROC_DIR (set by titanium_common.gunicorn_conf); otherwise each app owns
+    # a registry, so tests can build many apps.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+        GunicornInternalPrometheusMetrics(app, group_by="url_rule")
+        return
+    from prometheus_flask_exporter import PrometheusMetrics
+
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    PrometheusMetrics(app, registry=registry, group_by="url_rule")
