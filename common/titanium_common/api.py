@@ -41,7 +41,7 @@ def _http_error_field(error: HTTPException) -> tuple[str, str]:
 
 
 def register_json_errors(app: Flask) -> None:
-    """Make every error of this app a RealWorld JSON error; unexpected ones are logged, not shown."""
+    """Make every error a RealWorld JSON error; unexpected ones are logged, never shown."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):

@@ -31,9 +31,8 @@ def ensure_database(url: str) -> bool:
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            )
+            query = sa.text("SELECT 1 FROM pg_database WHERE datname = :name")
+            exists = conn.scalar(query, {"name": target.database})
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
             return not exists

@@ -23,7 +23,8 @@ def gunicorn_settings(service: str, *, worker_class: str | None = None) -> dict:
             multiprocess.mark_process_dead(worker.pid)
 
     return {
-        "bind": f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000)}",
+        # In a container the server must listen on every interface; `make run` sets HOST=127.0.0.1.
+        "bind": f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000)}",  # noqa: S104
         "workers": workers,
         "threads": threads,
         "worker_class": worker_class or ("gthread" if threads > 1 else "sync"),
@@ -32,7 +33,8 @@ def gunicorn_settings(service: str, *, worker_class: str | None = None) -> dict:
         "keepalive": env_int("WEB_KEEPALIVE", 5),
         "proc_name": service,
         "accesslog": None,
-        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        # Heartbeat files in memory: a read-only root filesystem has no writable /tmp on disk.
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108
         "logconfig_dict": {
             "version": 1,
             "disable_existing_loggers": False,

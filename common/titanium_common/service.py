@@ -72,7 +72,8 @@ def _health_blueprint(readiness: dict[str, ReadinessCheck]) -> Blueprint:
             except Exception as error:  # any failure of a dependency means not ready
                 ready = False
                 checks[name] = {"status": "down", "error": type(error).__name__}
-        return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+        status = "ready" if ready else "not ready"
+        return jsonify(status=status, checks=checks), 200 if ready else 503
 
     return bp
 
