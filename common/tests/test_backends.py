@@ -1,0 +1,51 @@
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from titanium_common.backends import (
+    database_on_server,
+    drop_database,
+    ensure_database,
+    service_database_url,
+)
+
+
+def test_sqlite_file_under_the_var_dir_by_default(tmp_path):
+    url = service_database_url("auth_service", "", str(tmp_path / "var"))
+
+    assert url == f"sqlite:///{tmp_path / 'var' / 'auth_service.db'}"
+    assert (tmp_path / "var").is_dir()
+
+
+def test_one_database_per_service_on_the_postgres_server():
+    url = service_database_url("user_service", "postgresql://postgres@db:5432", "unused")
+
+    assert url == "postgresql+psycopg2://postgres@db:5432/titanium_user_service"
+
+
+def test_server_url_with_a_path_and_query_keeps_the_query():
+    url = database_on_server("postgres://u:p@h/ignored?sslmode=require", "x")
+
+    assert url == "postgresql+psycopg2://u:p@h/x?sslmode=require"
+
+
+def test_ensure_database_ignores_sqlite(tmp_path):
+    assert ensure_database(f"sqlite:///{tmp_path}/x.db") is False
+
+
+@pytest.mark.skipif(not os.environ.get("TITANIUM_POSTGRES_URL"), reason="needs PostgreSQL")
+def test_ensure_database_creates_once_then_drop_removes_it():
+    url = database_on_server(os.environ["TITANIUM_POSTGRES_URL"], f"t_{uuid.uuid4().hex[:8]}")
+    try:
+        assert ensure_database(url) is True
+        assert ensure_database(url) is False
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT 1")) == 1
+        engine.dispose()
+    finally:
+        drop_database(url)
+    assert ensure_database(url) is True
+    drop_database(url)
