@@ -24,7 +24,7 @@ install: $(INSTALLED) ## Create the virtualenv and install everything (idempoten
 
 .PHONY: run
 run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://127.0.0.1:8080
-	@$(BIN)/python scripts/run_stack.py
+	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
 test: $(INSTALLED) lint test-services test-system ## Run every test (unit, integration, system)
@@ -56,7 +56,7 @@ $(addprefix test-,$(SERVICES)): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/pytest -q tests
+	@$(BIN)/python -m pytest -q tests
 
 .PHONY: lock
 lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes included)

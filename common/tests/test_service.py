@@ -52,6 +52,15 @@ def test_health_is_independent_of_dependencies(make_app):
     assert ready.json["checks"]["database"] == {"status": "down", "error": "ConnectionError"}
 
 
+def test_a_dead_cache_is_reported_but_keeps_the_service_ready(make_app):
+    client = make_app({"database": lambda: "sqlite", "redis": _down}).test_client()
+
+    ready = client.get("/readyz")
+
+    assert ready.status_code == 200
+    assert ready.json["checks"]["redis"]["status"] == "down"
+
+
 def test_readiness_reports_each_backend(make_app):
     client = make_app({"database": lambda: "postgresql", "redis": lambda: "redis"}).test_client()
 

@@ -3,7 +3,7 @@
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import yaml
@@ -20,10 +20,21 @@ access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 
-def init_service(app: Flask, *, readiness: dict[str, ReadinessCheck], openapi_file: Path) -> None:
+def init_service(
+    app: Flask,
+    *,
+    readiness: dict[str, ReadinessCheck],
+    openapi_file: Path,
+    optional_checks: Collection[str] = ("redis",),
+) -> None:
+    """Wire the shared endpoints and hooks into a service.
+
+    A failing check in `optional_checks` is reported by /readyz but keeps the service ready:
+    Redis is only a cache, so losing it must slow pods down, never take them out of service.
+    """
     app.json.mimetype = "application/json; charset=utf-8"
     _init_request_context(app)
-    app.register_blueprint(_health_blueprint(readiness))
+    app.register_blueprint(_health_blueprint(readiness, set(optional_checks)))
     app.register_blueprint(_openapi_blueprint(openapi_file))
     _init_metrics(app)
 
@@ -56,7 +67,7 @@ def _init_request_context(app: Flask) -> None:
         return response
 
 
-def _health_blueprint(readiness: dict[str, ReadinessCheck]) -> Blueprint:
+def _health_blueprint(readiness: dict[str, ReadinessCheck], optional: set[str]) -> Blueprint:
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -69,8 +80,8 @@ def _health_blueprint(readiness: dict[str, ReadinessCheck]) -> Blueprint:
         for name, check in readiness.items():
             try:
                 checks[name] = {"status": "ok", "backend": check()}
-            except Exception as error:  # any failure of a dependency means not ready
-                ready = False
+            except Exception as error:  # any failure of a dependency counts as down
+                ready = ready and name in optional
                 checks[name] = {"status": "down", "error": type(error).__name__}
         status = "ready" if ready else "not ready"
         return jsonify(status=status, checks=checks), 200 if ready else 503

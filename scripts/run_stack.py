@@ -1,0 +1,48 @@
+"""`make run`: set up and run the whole stack in the foreground; Ctrl-C stops it all.
+
+Run as `python -m scripts.run_stack` from the repository root.
+"""
+
+import shlex
+import sys
+import threading
+import time
+import urllib.request
+
+from honcho.manager import Manager
+
+from scripts.stack import REPO, StackConfig, environment_for, prepare, processes
+
+
+def announce_when_ready(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 (local URL)
+                print(
+                    f"\n==> Titanium is running at {url}  (Ctrl-C stops everything)\n", flush=True
+                )
+                return
+        except OSError:
+            time.sleep(0.3)
+    print(f"\n==> {url}/healthz did not answer within {timeout:.0f} s; see the logs above\n")
+
+
+def main() -> int:
+    config = StackConfig.from_environment()
+    database = "PostgreSQL" if config.postgres_server_url else f"SQLite in {config.var_dir}"
+    cache = "Redis" if config.redis_url else "an in-process cache"
+    print(f"==> Titanium local stack: {database}, {cache}", flush=True)
+    prepare(config, say=lambda line: print(line, flush=True))
+
+    manager = Manager()
+    for name, argv in processes().items():
+        manager.add_process(name, shlex.join(argv), env=environment_for(config, name), cwd=REPO)
+    print("==> Starting " + ", ".join(processes()), flush=True)
+    threading.Thread(target=announce_when_ready, args=(config.base_url(),), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The local Titanium stack: which processes run, on which ports, with which environment.
+
+`make run` (scripts/run_stack.py) and the system tests (tests/) both build the stack from here,
+so what the tests start is exactly what a developer runs.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from titanium_common.backends import database_on_server, ensure_database
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+# Services that own a database, in the order they are migrated.
+DATABASE_OWNERS = ("auth_service", "user_service")
+
+
+@dataclass(frozen=True)
+class Ports:
+    gateway: int = 8080
+    webapp: int = 8081
+    auth_service: int = 8082
+    user_service: int = 8083
+    relay_metrics: int = 9102
+
+
+@dataclass
+class StackConfig:
+    """What varies between a developer's stack and a test's: ports, data location, backends."""
+
+    var_dir: Path = REPO / "var"
+    ports: Ports = field(default_factory=Ports)
+    postgres_server_url: str = ""
+    redis_url: str = ""
+    database_suffix: str = ""
+    # Embedded mode runs one worker per service so the in-process cache stays coherent.
+    workers: int = 1
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls) -> "StackConfig":
+        return cls(
+            postgres_server_url=os.environ.get("TITANIUM_POSTGRES_URL", ""),
+            redis_url=os.environ.get("TITANIUM_REDIS_URL", ""),
+            workers=int(
+                os.environ.get(
+                    "WEB_CONCURRENCY", "2" if os.environ.get("TITANIUM_REDIS_URL") else "1"
+                )
+            ),
+        )
+
+    def database_url(self, service: str) -> str:
+        if self.postgres_server_url:
+            return database_on_server(
+                self.postgres_server_url, f"titanium_{service}{self.database_suffix}"
+            )
+        return f"sqlite:///{self.var_dir / f'{service}{self.database_suffix}.db'}"
+
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment every process of the stack shares."""
+        ports = self.ports
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(self.workers),
+            "TITANIUM_VAR_DIR": str(self.var_dir),
+            "TITANIUM_POSTGRES_URL": self.postgres_server_url,
+            "TITANIUM_REDIS_URL": self.redis_url,
+            "REDIS_URL": self.redis_url,
+            "SIGNING_KEYS_DIR": str(self.var_dir / "keys"),
+            "AUTH_SERVICE_URL": f"http://127.0.0.1:{ports.auth_service}",
+            "USER_SERVICE_URL": f"http://127.0.0.1:{ports.user_service}",
+            "WEBAPP_URL": f"http://127.0.0.1:{ports.webapp}",
+            "RELAY_METRICS_PORT": str(ports.relay_metrics),
+        }
+        env.update(self.extra_env)
+        return env
+
+    def service_environment(self, name: str) -> dict[str, str]:
+        env = self.environment()
+        env["PORT"] = str(getattr(self.ports, "gateway" if name == "api_gateway" else name, 0))
+        if name in DATABASE_OWNERS:
+            env["DATABASE_URL"] = self.database_url(name)
+        return env
+
+
+def processes() -> dict[str, list[str]]:
+    """Every long-running process of the stack, by name."""
+
+    def gunicorn(service: str, app: str) -> list[str]:
+        return [str(BIN / "gunicorn"), "-c", f"{service}/gunicorn.conf.py", app]
+
+    return {
+        "auth_service": gunicorn("auth_service", "auth_service:create_app()"),
+        "outbox_relay": [str(BIN / "flask"), "--app", "auth_service", "outbox", "relay"],
+        "user_service": gunicorn("user_service", "user_service:create_app()"),
+        "webapp": gunicorn("webapp", "webapp:create_app()"),
+        "api_gateway": gunicorn("api_gateway", "api_gateway.app:create_app()"),
+    }
+
+
+def environment_for(config: StackConfig, process: str) -> dict[str, str]:
+    service = "auth_service" if process == "outbox_relay" else process
+    return config.service_environment(service)
+
+
+def prepare(config: StackConfig, say=print) -> None:
+    """Create databases, run migrations, make signing keys and seed demo users (idempotent)."""
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    for service in DATABASE_OWNERS:
+        url = config.database_url(service)
+        if ensure_database(url):
+            say(f"    created database {url.rsplit('/', 1)[-1]}")
+        say(f"==> Migrating {service} ({url.split(':', 1)[0]})")
+        flask(service, config, "db", "upgrade")
+    say("==> Signing keys in var/keys")
+    flask("auth_service", config, "keys", "ensure")
+    say("==> Seeding demo users")
+    flask("auth_service", config, "seed-demo")
+
+
+def flask(service: str, config: StackConfig, *args: str) -> None:
+    subprocess.run(
+        [str(BIN / "flask"), "--app", service, *args],
+        cwd=REPO,
+        env=config.service_environment(service),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
