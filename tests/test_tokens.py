@@ -1,0 +1,103 @@
+"""Tokens are checked at the gateway: forged, expired, tampered and foreign tokens are refused."""
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from titanium_common.identity import TOKEN_AUDIENCE, TOKEN_ISSUER
+
+INVALID = {"errors": {"token": ["is invalid"]}}
+
+
+def claims_of(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def newest_signing_key(stack):
+    keys = sorted((stack.config.var_dir / "keys").glob("*.pem"), key=lambda p: p.stat().st_mtime)
+    return load_pem_private_key(keys[-1].read_bytes(), password=None)
+
+
+def sign(key, kid: str, **claims) -> str:
+    now = int(time.time())
+    payload = {"iss": TOKEN_ISSUER, "aud": TOKEN_AUDIENCE, "iat": now, "exp": now + 600, **claims}
+    return jwt.encode(payload, key, algorithm="EdDSA", headers={"kid": kid})
+
+
+@pytest.mark.parametrize("path", ["/user", "/profiles/anyone"])
+def test_token_signed_by_an_unknown_key_is_refused(api, path):
+    user = api.register()
+    forged = sign(Ed25519PrivateKey.generate(), "unknown-kid", sub=claims_of(user["token"])["sub"])
+
+    response = api.call("GET", path, forged)
+
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+def test_token_signed_by_another_key_under_a_known_kid_is_refused(api):
+    user = api.register()
+    kid = jwt.get_unverified_header(user["token"])["kid"]
+    forged = sign(Ed25519PrivateKey.generate(), kid, sub=claims_of(user["token"])["sub"])
+
+    response = api.call("GET", "/user", forged)
+
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+def test_expired_token_is_refused(api, stack):
+    user = api.register()
+    kid = jwt.get_unverified_header(user["token"])["kid"]
+    expired = sign(
+        newest_signing_key(stack),
+        kid,
+        sub=claims_of(user["token"])["sub"],
+        exp=int(time.time()) - 5,
+    )
+
+    response = api.call("GET", "/user", expired)
+
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+def test_tampered_token_is_refused(api):
+    victim, attacker = api.register(), api.register()
+    header, _payload, signature = attacker["token"].split(".")
+    claims = {**claims_of(attacker["token"]), "sub": claims_of(victim["token"])["sub"]}
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+    response = api.call("GET", "/user", f"{header}.{payload}.{signature}")
+
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+def test_client_sent_identity_headers_are_ignored(api):
+    victim, attacker = api.register(), api.register()
+    forged = {"X-Titanium-User-Id": claims_of(victim["token"])["sub"]}
+
+    anonymous = api.call("GET", "/user", headers=dict(forged))
+    as_attacker = api.call("GET", "/user", attacker["token"], headers=dict(forged))
+
+    assert (anonymous.status_code, anonymous.json()) == (401, {"errors": {"token": ["is missing"]}})
+    assert as_attacker.json()["user"]["username"] == attacker["username"]
+
+
+def test_key_rotation_logs_nobody_out(api, stack):
+    before = api.register()
+    old_kid = jwt.get_unverified_header(before["token"])["kid"]
+
+    stack.flask("auth_service", "keys", "rotate")
+    after = api.call(
+        "POST",
+        "/users/login",
+        json={"user": {"email": before["email"], "password": before["password"]}},
+    )
+
+    new_token = after.json()["user"]["token"]
+    assert jwt.get_unverified_header(new_token)["kid"] != old_kid
+    assert api.call("GET", "/user", new_token).status_code == 200
+    assert api.call("GET", "/user", before["token"]).status_code == 200
