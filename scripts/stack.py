@@ -1,16 +1,20 @@
 """The local Titanium stack: which processes run, on which ports, with which environment.
 
-`make run` (scripts/run_stack.py) and the system tests (tests/) both build the stack from here,
-so what the tests start is exactly what a developer runs.
+`make run` (scripts/run_stack.py), the system tests (tests/) and the benchmarks all build the
+stack from here, so what the tests and benchmarks start is exactly what a developer runs.
 """
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from titanium_common.backends import database_on_server, ensure_database
+import requests
+
+from titanium_common.backends import database_on_server, drop_database, ensure_database
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -135,3 +139,92 @@ def flask(service: str, config: StackConfig, *args: str) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    """A running stack: start/stop single processes, read their logs, call the gateway."""
+
+    def __init__(self, config: StackConfig, log_dir: Path):
+        self.config = config
+        self.log_dir = log_dir
+        self.url = config.base_url()
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.running[name] = subprocess.Popen(
+                processes()[name],
+                cwd=REPO,
+                env=environment_for(self.config, name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop(self, name: str) -> None:
+        process = self.running.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def shutdown(self, drop_databases: bool = False) -> None:
+        for name in list(self.running):
+            self.stop(name)
+        if drop_databases and self.config.postgres_server_url:
+            for service in DATABASE_OWNERS:
+                drop_database(self.config.database_url(service))
+
+    def wait_until_healthy(self, timeout: float = 60) -> None:
+        ports = self.config.ports
+        urls = [
+            f"http://127.0.0.1:{port}/readyz"
+            for name, port in (
+                ("api_gateway", ports.gateway),
+                ("webapp", ports.webapp),
+                ("auth_service", ports.auth_service),
+                ("user_service", ports.user_service),
+            )
+            if name in self.running
+        ]
+        deadline = time.monotonic() + timeout
+        for url in urls:
+            while True:
+                self._fail_if_a_process_died()
+                try:
+                    if requests.get(url, timeout=1).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{url} not ready; logs in {self.log_dir}")
+                time.sleep(0.1)
+
+    def _fail_if_a_process_died(self) -> None:
+        for name, process in self.running.items():
+            if process.poll() is not None:
+                log = (self.log_dir / f"{name}.log").read_text()[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text()
+
+    def flask(self, service: str, *args: str) -> None:
+        flask(service, self.config, *args)
+
+
+def launch(config: StackConfig, log_dir: Path) -> Stack:
+    """Prepare and start every process of the stack in the background; return once all answer."""
+    prepare(config, say=lambda _line: None)
+    stack = Stack(config, log_dir)
+    for name in processes():
+        stack.start(name)
+    stack.wait_until_healthy()
+    return stack
