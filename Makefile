@@ -64,7 +64,7 @@ lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes inclu
 
 .PHONY: bench-gateway
 bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs wrk)
-	@$(BIN)/python benchmarks/gateway.py
+	@$(BIN)/python -m benchmarks.gateway
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)

@@ -1,0 +1,1 @@
+"""Benchmark scripts; each prints the figures reported in docs/performance.md."""
