@@ -1,0 +1,105 @@
+"""Fixtures: every test runs on SQLite + in-process cache and, when configured, on
+PostgreSQL + Redis (TITANIUM_POSTGRES_URL / TITANIUM_REDIS_URL)."""
+
+import uuid
+
+import flask_migrate
+import pytest
+from flask import url_for as flask_url_for
+
+from titanium_common.identity import USER_ID_HEADER
+from titanium_common.testing import (
+    assert_reachable,
+    configured_backends,
+    redis_key_prefix,
+    throwaway_database,
+)
+from user_service import create_app
+from user_service.extensions import db
+
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
+def backend(request):
+    assert_reachable(request.param)
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp(backend.name)
+    with throwaway_database(backend, "user_service", str(tmp_dir)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url):
+    """Builds an app on the session's database; tests vary the cache settings."""
+    apps = []
+
+    def make(**settings):
+        app = create_app({"DATABASE_URL": database_url, **settings})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:  # release connections so the throwaway database can be dropped
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(backend, make_app):
+    app = make_app(REDIS_URL=backend.redis_url, REDIS_KEY_PREFIX=redis_key_prefix("user_service"))
+    with app.app_context():
+        flask_migrate.upgrade()  # the schema comes from the migrations, so they are tested
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def url_for(app):
+    def build(endpoint, **values):
+        with app.test_request_context():
+            return flask_url_for(endpoint, **values)
+
+    return build
+
+
+def as_viewer(account_id) -> dict[str, str]:
+    return {USER_ID_HEADER: str(account_id)}
+
+
+def unique_name(stem: str = "user") -> str:
+    return f"{stem}-{uuid.uuid4().hex[:10]}"
+
+
+class ProfileWriter:
+    """Delivers profile snapshots the way auth_service does: through the internal endpoint."""
+
+    def __init__(self, client, url_for):
+        self.client = client
+        self.url_for = url_for
+
+    def put(self, account_id, username, version, bio=None, image=None):
+        response = self.client.put(
+            self.url_for("internal.put_profile", account_id=str(account_id)),
+            json={
+                "profile": {"username": username, "bio": bio, "image": image, "version": version}
+            },
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["profile"]
+
+    def create(self, username=None, bio=None, image=None):
+        return self.put(uuid.uuid4(), username or unique_name(), 1, bio=bio, image=image)
+
+
+@pytest.fixture
+def profiles(client, url_for):
+    return ProfileWriter(client, url_for)

@@ -1,0 +1,229 @@
+"""Cache-aside for profile rows: Redis when configured, else a small in-process TTL cache.
+
+Rows are cached under two keys (by id and by username) and forgotten on every write. Follows
+are never cached: the viewer-dependent `following` flag is read from the database by primary
+key, so a follow or unfollow shows on the very next read.
+
+Redis is only a cache. When it fails, lookups count as errors and fall through to the
+database; the client gives up after a short socket timeout and then skips Redis for a few
+seconds instead of paying a connect attempt on every request. Invalidations that could not be
+delivered are kept and sent before this process next uses Redis.
+"""
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Protocol
+
+import redis
+from flask import current_app
+from prometheus_client import Counter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+log = logging.getLogger(__name__)
+
+# Module level, so it is created once per process (and in multiprocess mode writes its files).
+CACHE_REQUESTS = Counter(
+    "titanium_cache_requests", "Profile cache lookups, one per key", ["result"]
+)
+EXTENSION_KEY = "user_service.profile_cache"
+
+
+class CacheUnavailable(Exception):
+    """The cache store cannot be used right now; callers treat it as a miss."""
+
+
+class Store(Protocol):
+    def get_many(self, keys: list[str]) -> list[str | None]: ...
+    def set_many(self, values: dict[str, str], ttl_seconds: int) -> None: ...
+    def delete(self, keys: Iterable[str]) -> None: ...
+    def ping(self) -> str: ...
+
+
+class LocalStore:
+    """A per-process TTL cache; coherent only while the service runs one worker process."""
+
+    def __init__(self, max_entries: int):
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        now = time.monotonic()
+        with self._lock:
+            found = [self._entries.get(key) for key in keys]
+        return [entry[1] if entry and entry[0] > now else None for entry in found]
+
+    def set_many(self, values: dict[str, str], ttl_seconds: int) -> None:
+        expires = time.monotonic() + ttl_seconds
+        with self._lock:
+            for key, value in values.items():
+                self._entries.pop(key, None)  # re-inserted last: dict order is age order
+                self._entries[key] = (expires, value)
+            while len(self._entries) > self._max_entries:
+                del self._entries[next(iter(self._entries))]
+
+    def delete(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
+
+    def ping(self) -> str:
+        return "in-process"
+
+
+class RedisStore:
+    # Past this many undelivered invalidations, forget them and wipe the whole namespace.
+    MAX_PENDING_DELETES = 10_000
+
+    def __init__(self, client: redis.Redis, namespace: str, retry_after: float):
+        self._client = client
+        self._namespace = namespace
+        self._retry_after = retry_after
+        self._skip_until = 0.0
+        self._lock = threading.Lock()
+        self._pending_deletes: set[str] = set()
+        self._wipe_namespace = False
+
+    @classmethod
+    def connect(cls, url: str, namespace: str, socket_timeout: float, retry_after: float):
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            retry=Retry(NoBackoff(), 0),  # the default retries with backoff: seconds of stall
+            decode_responses=True,
+        )
+        return cls(client, namespace, retry_after)
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        return self._call(lambda client: client.mget(keys))
+
+    def set_many(self, values: dict[str, str], ttl_seconds: int) -> None:
+        def set_all(client: redis.Redis) -> None:
+            pipe = client.pipeline(transaction=False)
+            for key, value in values.items():
+                pipe.set(key, value, ex=ttl_seconds)
+            pipe.execute()
+
+        self._call(set_all)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._pending_deletes.update(keys)
+            if len(self._pending_deletes) > self.MAX_PENDING_DELETES:
+                self._pending_deletes.clear()
+                self._wipe_namespace = True
+        # Kept when Redis is unavailable, and delivered before this process next uses it.
+        with contextlib.suppress(CacheUnavailable):
+            self._call(lambda client: None)  # an empty operation: just deliver the deletes
+
+    def ping(self) -> str:
+        self._client.ping()
+        return "redis"
+
+    def _call(self, operation):
+        if time.monotonic() < self._skip_until:
+            raise CacheUnavailable("redis skipped after a recent failure")
+        try:
+            self._deliver_pending_deletes()
+            return operation(self._client)
+        except redis.RedisError as error:
+            self._skip_until = time.monotonic() + self._retry_after
+            log.warning(
+                "redis unavailable, skipping it for %ss",
+                self._retry_after,
+                extra={"error": repr(error)},
+            )
+            raise CacheUnavailable(str(error)) from error
+
+    def _deliver_pending_deletes(self) -> None:
+        with self._lock:
+            keys, wipe = list(self._pending_deletes), self._wipe_namespace
+        if wipe:
+            for batch in _batched(self._client.scan_iter(match=f"{self._namespace}*"), 500):
+                self._client.unlink(*batch)
+        if keys:
+            self._client.delete(*keys)
+        with self._lock:
+            self._pending_deletes.difference_update(keys)
+            self._wipe_namespace = self._wipe_namespace and not wipe
+
+
+def _batched(items: Iterable[str], size: int) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class ProfileCache:
+    """Profile rows (plain dicts) by id and by username."""
+
+    def __init__(self, store: Store, prefix: str, ttl_seconds: int):
+        self.store = store
+        self._prefix = prefix
+        self._ttl_seconds = ttl_seconds
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "ProfileCache":
+        prefix = settings["REDIS_KEY_PREFIX"]
+        if settings["REDIS_URL"]:
+            store: Store = RedisStore.connect(
+                settings["REDIS_URL"],
+                namespace=prefix,
+                socket_timeout=settings["REDIS_SOCKET_TIMEOUT_SECONDS"],
+                retry_after=settings["REDIS_RETRY_AFTER_SECONDS"],
+            )
+        else:
+            store = LocalStore(settings["LOCAL_CACHE_MAX_ENTRIES"])
+        return cls(store, prefix, settings["PROFILE_CACHE_TTL_SECONDS"])
+
+    def id_key(self, profile_id: str) -> str:
+        return f"{self._prefix}profile:id:{profile_id}"
+
+    def username_key(self, username: str) -> str:
+        return f"{self._prefix}profile:username:{username}"
+
+    def get_many(self, keys: list[str]) -> dict[str, dict]:
+        """The cached rows among `keys` (key -> row); anything else is for the database."""
+        if not keys:
+            return {}
+        try:
+            raw_values = self.store.get_many(keys)
+        except CacheUnavailable:
+            CACHE_REQUESTS.labels("error").inc(len(keys))
+            return {}
+        rows = {key: json.loads(raw) for key, raw in zip(keys, raw_values, strict=True) if raw}
+        CACHE_REQUESTS.labels("hit").inc(len(rows))
+        CACHE_REQUESTS.labels("miss").inc(len(keys) - len(rows))
+        return rows
+
+    def put(self, rows: Iterable[dict]) -> None:
+        values = {}
+        for row in rows:
+            encoded = json.dumps(row)
+            values[self.id_key(row["id"])] = encoded
+            values[self.username_key(row["username"])] = encoded
+        if values:
+            with contextlib.suppress(CacheUnavailable):  # the next reader fills it
+                self.store.set_many(values, self._ttl_seconds)
+
+    def forget(self, ids: Iterable[str], usernames: Iterable[str]) -> None:
+        keys = [self.id_key(i) for i in ids] + [self.username_key(u) for u in usernames]
+        self.store.delete(keys)
+
+    def ping(self) -> str:
+        return self.store.ping()
+
+
+def profile_cache() -> ProfileCache:
+    return current_app.extensions[EXTENSION_KEY]

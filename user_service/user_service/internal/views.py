@@ -1,0 +1,67 @@
+"""The internal contract with auth_service (profile snapshots) and webapp (batch lookups).
+
+Never routed by the gateway; in the cluster only auth_service and webapp may call these.
+"""
+
+from flask import Blueprint, jsonify, request
+
+from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors, read_wrapped_json
+from user_service.internal.service import Snapshot, apply_snapshot
+from user_service.models import PARKED_PREFIX
+from user_service.profiles import service
+from user_service.viewer import optional_viewer_id, parse_uuid
+
+bp = Blueprint("internal", __name__, url_prefix="/internal")
+
+MAX_LOOKUP_KEYS = 100
+
+
+@bp.put("/profiles/<account_id>")
+def put_profile(account_id: str):
+    profile_id = parse_uuid(account_id, "id")
+    profile = apply_snapshot(profile_id, _read_snapshot())
+    return jsonify(
+        profile={
+            "id": str(profile.id),
+            "username": profile.username,
+            "bio": profile.bio,
+            "image": profile.image,
+            "version": profile.version,
+        }
+    )
+
+
+def _read_snapshot() -> Snapshot:
+    data = read_wrapped_json("profile")
+    errors = FieldErrors()
+    username = errors.required_text(data, "username")
+    if username is not None and username.startswith(PARKED_PREFIX):
+        errors.add("username", INVALID)
+    bio = errors.optional_text(data, "bio")
+    image = errors.optional_text(data, "image")
+    version = data.get("version")
+    if version is None:
+        errors.add("version", BLANK)
+    elif type(version) is not int or version < 1:  # bool is an int subclass: exclude it
+        errors.add("version", INVALID)
+    errors.raise_if_any()
+    return Snapshot(username=username, bio=bio, image=image, version=version)
+
+
+@bp.get("/profiles")
+def lookup_profiles():
+    viewer_id = optional_viewer_id()
+    raw_ids, usernames = request.args.getlist("id"), request.args.getlist("username")
+    if len(raw_ids) + len(usernames) > MAX_LOOKUP_KEYS:
+        raise ApiError.one(422, "query", f"has too many keys (maximum is {MAX_LOOKUP_KEYS})")
+    ids = [parse_uuid(value, "id") for value in raw_ids]
+    profiles = service.find_profiles(ids, usernames)
+    followed = service.followed_among(viewer_id, [p.id for p in profiles])
+    return jsonify(
+        profiles=[{"id": p.id, **p.public(following=p.id in followed)} for p in profiles]
+    )
+
+
+@bp.get("/following/<account_id>")
+def following(account_id: str):
+    return jsonify(ids=service.followed_ids(parse_uuid(account_id, "id")))

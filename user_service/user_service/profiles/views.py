@@ -1,0 +1,32 @@
+"""The RealWorld profile endpoints. Check order: 401, then 404, then 422."""
+
+from flask import Blueprint, jsonify
+
+from user_service.profiles import service
+from user_service.viewer import optional_viewer_id, required_viewer_id
+
+bp = Blueprint("profiles", __name__, url_prefix="/api/profiles")
+
+
+@bp.get("/<username>")
+def show(username: str):
+    viewer_id = optional_viewer_id()
+    profile = service.get_profile_or_404(username)
+    following = profile.id in service.followed_among(viewer_id, [profile.id])
+    return jsonify(profile=profile.public(following))
+
+
+@bp.post("/<username>/follow")
+def follow(username: str):
+    viewer_id = required_viewer_id()
+    profile = service.get_profile_or_404(username)
+    service.follow(viewer_id, profile)
+    return jsonify(profile=profile.public(following=True))
+
+
+@bp.delete("/<username>/follow")
+def unfollow(username: str):
+    viewer_id = required_viewer_id()
+    profile = service.get_profile_or_404(username)
+    service.unfollow(viewer_id, profile)
+    return jsonify(profile=profile.public(following=False))
