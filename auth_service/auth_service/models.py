@@ -1,0 +1,70 @@
+"""Accounts (owned here) and the outbox of profile changes owed to user_service."""
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from auth_service.extensions import db
+
+
+def utc_now() -> datetime:
+    """Naive UTC: SQLite keeps no zone, so every timestamp column is UTC by convention."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(
+        sa.String(36), primary_key=True, default=lambda: str(uuid.uuid4())
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    username: Mapped[str] = mapped_column(sa.String(64))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # A replica of the profile fields user_service owns, so /api/user needs no network call.
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    image: Mapped[str | None] = mapped_column(sa.Text)
+    # Bumped on every change of username/bio/image; user_service applies only newer versions.
+    profile_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    def profile_snapshot(self) -> dict:
+        return {
+            "username": self.username,
+            "bio": self.bio,
+            "image": self.image,
+            "version": self.profile_version,
+        }
+
+
+# Usernames keep the case they were typed in but are unique regardless of case.
+sa.Index("uq_accounts_username_lower", sa.func.lower(Account.username), unique=True)
+
+
+class OutboxEvent(db.Model):
+    """A full profile snapshot to PUT to user_service, written in the account's transaction."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        # The relay's only query: pending events in id order.
+        sa.Index(
+            "ix_outbox_events_pending",
+            "id",
+            postgresql_where=sa.text("delivered_at IS NULL"),
+            sqlite_where=sa.text("delivered_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    delivered_at: Mapped[datetime | None] = mapped_column()

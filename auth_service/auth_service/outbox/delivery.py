@@ -1,0 +1,119 @@
+"""Delivering outbox events to user_service: `PUT /internal/profiles/<account_id>`.
+
+An event is marked delivered by a conditional UPDATE (`... WHERE delivered_at IS NULL`), so even
+when two deliverers race (SQLite has no row locks) it is marked, and counted, exactly once; the
+receiver ignores versions it already has, so a duplicate PUT is harmless.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+import requests
+import sqlalchemy as sa
+from flask import current_app
+
+from auth_service.extensions import db
+from auth_service.models import OutboxEvent, utc_now
+from titanium_common.context import outgoing_headers
+
+log = logging.getLogger(__name__)
+
+# (connect, read) seconds. Inside a request the attempt is a bonus, so it must stay quick.
+BEST_EFFORT_TIMEOUT = (0.5, 1.0)
+RELAY_TIMEOUT = (2.0, 5.0)
+BATCH_SIZE = 50
+MAX_BACKOFF_SECONDS = 300
+
+
+class DeliveryRefused(Exception):
+    """user_service answered, but not with 200."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt: 1 s, 2 s, 4 s, ... capped at five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def deliver_after_commit(event_id: int) -> None:
+    """One quick attempt right after the request's commit; the relay retries whatever fails."""
+    try:
+        event = db.session.scalars(_pending().where(OutboxEvent.id == event_id)).first()
+        if event is not None:
+            attempt(event, BEST_EFFORT_TIMEOUT, utc_now())
+        db.session.commit()
+    except Exception:  # best effort: nothing here may change the response
+        db.session.rollback()
+        log.exception("immediate outbox delivery failed", extra={"event_id": event_id})
+
+
+def deliver_due(timeout=RELAY_TIMEOUT, now: datetime | None = None) -> tuple[int, int]:
+    """Deliver every due event in id order, batch by batch; returns (delivered, failed)."""
+    now = now or utc_now()
+    delivered = failed = 0
+    while True:
+        due = _pending().where(OutboxEvent.next_attempt_at <= now).limit(BATCH_SIZE)
+        events = db.session.scalars(due).all()
+        if not events:
+            return delivered, failed
+        for event in events:
+            if attempt(event, timeout, now):
+                delivered += 1
+            else:
+                failed += 1
+        db.session.commit()
+
+
+def pending_count() -> int:
+    query = sa.select(sa.func.count()).where(OutboxEvent.delivered_at.is_(None))
+    return db.session.scalar(query)
+
+
+def attempt(event: OutboxEvent, timeout, now: datetime) -> bool:
+    """PUT the event's snapshot; record the outcome. True if this call marked it delivered."""
+    try:
+        _put_profile(event, timeout)
+    except (requests.RequestException, DeliveryRefused) as error:
+        attempts = event.attempts + 1
+        log.warning(
+            "profile delivery failed",
+            extra={"event_id": event.id, "attempts": attempts, "error": str(error)},
+        )
+        _update_if_pending(
+            event,
+            attempts=attempts,
+            last_error=str(error)[:500],
+            next_attempt_at=now + backoff(attempts),
+        )
+        return False
+    return _update_if_pending(event, attempts=event.attempts + 1, last_error=None, delivered_at=now)
+
+
+def _put_profile(event: OutboxEvent, timeout) -> None:
+    base_url = current_app.config["USER_SERVICE_URL"].rstrip("/")
+    response = requests.put(
+        f"{base_url}/internal/profiles/{event.account_id}",
+        json=event.payload,
+        headers=outgoing_headers(),
+        timeout=timeout,
+    )
+    if response.status_code != 200:
+        raise DeliveryRefused(f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+def _pending() -> sa.Select:
+    # SKIP LOCKED: several relays (and requests) never work on the same event at once.
+    return (
+        sa.select(OutboxEvent)
+        .where(OutboxEvent.delivered_at.is_(None))
+        .order_by(OutboxEvent.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _update_if_pending(event: OutboxEvent, **values) -> bool:
+    statement = (
+        sa.update(OutboxEvent)
+        .where(OutboxEvent.id == event.id, OutboxEvent.delivered_at.is_(None))
+        .values(**values)
+    )
+    return db.session.execute(statement).rowcount == 1

@@ -1,0 +1,168 @@
+"""The Ed25519 signing key ring: PEM files in SIGNING_KEYS_DIR, newest signs, all are published.
+
+A key's file name is its creation time (UTC, sortable), so the ring's order never depends on file
+system timestamps. Rotation adds a key; older keys stay published until every token they signed
+has expired, so rotating logs nobody out.
+"""
+
+import base64
+import hashlib
+import itertools
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask, current_app
+
+from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+
+_FILE_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
+_KEY_FILE = re.compile(r"^\d{8}T\d{12}Z\.pem$")
+
+
+class NoSigningKeyError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    path: Path
+    created_at: datetime
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_jwk(self) -> dict:
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+
+    @property
+    def kid(self) -> str:
+        """RFC 7638 thumbprint: SHA-256 of the required members, sorted, without whitespace."""
+        canonical = json.dumps(self.public_jwk, sort_keys=True, separators=(",", ":"))
+        return _b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+class KeyRing:
+    def __init__(self, directory: Path, token_ttl_seconds: int):
+        self.directory = directory
+        self.token_ttl = timedelta(seconds=token_ttl_seconds)
+        self._cache: tuple[int, list[SigningKey]] | None = None
+
+    def keys(self) -> list[SigningKey]:
+        """Every key, oldest first; re-read only when the directory changed (e.g. a rotation)."""
+        stamp = self.directory.stat().st_mtime_ns if self.directory.is_dir() else 0
+        if self._cache is None or self._cache[0] != stamp:
+            self._cache = (stamp, self._load())
+        return self._cache[1]
+
+    def _load(self) -> list[SigningKey]:
+        if not self.directory.is_dir():
+            return []
+        paths = sorted(p for p in self.directory.iterdir() if _KEY_FILE.match(p.name))
+        return [_read_key(path) for path in paths]
+
+    def active(self) -> SigningKey:
+        keys = self.keys()
+        if not keys:
+            raise NoSigningKeyError(
+                f"no signing key in {self.directory}: run `flask --app auth_service keys ensure`"
+            )
+        return keys[-1]
+
+    def sign(self, subject: str) -> str:
+        key = self.active()
+        now = int(time.time())
+        claims = {
+            "sub": subject,
+            "iat": now,
+            "exp": now + int(self.token_ttl.total_seconds()),
+            "iss": TOKEN_ISSUER,
+            "aud": TOKEN_AUDIENCE,
+        }
+        return jwt.encode(
+            claims, key.private_key, algorithm=TOKEN_ALGORITHM, headers={"kid": key.kid}
+        )
+
+    def jwks(self) -> dict:
+        return {
+            "keys": [
+                {**key.public_jwk, "kid": key.kid, "alg": TOKEN_ALGORITHM, "use": "sig"}
+                for key in self.keys()
+            ]
+        }
+
+    def ensure(self) -> SigningKey:
+        """The active key, creating the first one if the ring is empty."""
+        keys = self.keys()
+        return keys[-1] if keys else self.rotate()
+
+    def rotate(self) -> SigningKey:
+        """Add a new key; it signs from now on while the older ones stay published."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        created_at = datetime.now(UTC)
+        path = self.directory / f"{created_at.strftime(_FILE_TIME_FORMAT)}.pem"
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        # Written aside and renamed, so a worker never reads half a key; private to this user.
+        partial = path.with_suffix(".tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(pem)
+        partial.rename(path)
+        self._cache = None
+        return _read_key(path)
+
+    def prune(self, now: datetime | None = None) -> list[SigningKey]:
+        """Remove keys retired longer than the token TTL: every token they signed has expired.
+
+        A key is retired when the next one was created; the active key is never removed.
+        """
+        now = now or datetime.now(UTC)
+        keys = self.keys()
+        removed = [
+            key
+            for key, successor in itertools.pairwise(keys)
+            if successor.created_at + self.token_ttl < now
+        ]
+        for key in removed:
+            key.path.unlink()
+        self._cache = None
+        return removed
+
+
+def _read_key(path: Path) -> SigningKey:
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    created_at = datetime.strptime(path.stem, _FILE_TIME_FORMAT).replace(tzinfo=UTC)
+    return SigningKey(path, created_at, private_key)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def init_app(app: Flask) -> None:
+    directory = app.config["SIGNING_KEYS_DIR"]
+    if not directory:
+        raise RuntimeError(
+            "SIGNING_KEYS_DIR is not set: point it at the directory holding the token signing "
+            "keys (locally var/keys, then run `flask --app auth_service keys ensure`)"
+        )
+    app.extensions["key_ring"] = KeyRing(Path(directory), app.config["TOKEN_TTL_SECONDS"])
+
+
+def key_ring() -> KeyRing:
+    return current_app.extensions["key_ring"]

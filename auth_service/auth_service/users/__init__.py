@@ -1,0 +1,1 @@
+"""The RealWorld users endpoints: register, login, current user."""

@@ -1,0 +1,36 @@
+"""`flask --app auth_service seed-demo`: a few demo accounts for local runs (idempotent)."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from auth_service.extensions import db
+from auth_service.models import Account
+from auth_service.users import service
+
+DEMO_PASSWORD = "titanium-demo"  # noqa: S105 (documented in the README; demo data only)
+DEMO_ACCOUNTS = [
+    ("ada", "Wrote the first program, for an engine that was never finished."),
+    ("grace", "Compilers, COBOL, and a moth in a relay."),
+    ("linus", "Kernels and version control, mostly by email."),
+    ("margaret", "Flew Apollo's software to the Moon and back."),
+]
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create the demo accounts that do not exist yet, each with its profile event."""
+    for username, bio in DEMO_ACCOUNTS:
+        email = f"{username}@demo.titanium.test"
+        if db.session.scalar(sa.select(Account.id).where(Account.email == email)):
+            click.echo(f"exists  {username}")
+            continue
+        account, _event = service.register(
+            {"username": username, "email": email, "password": DEMO_PASSWORD}
+        )
+        service.update(account, {"bio": bio})
+        click.echo(f"created {username}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,169 @@
+"""Register, log in and update accounts; free of request/g so it can be tested directly.
+
+Every change of the profile fields (username, bio, image) bumps profile_version and queues an
+outbox event in the same transaction, so user_service learns of it even if it is down right now.
+"""
+
+import re
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from auth_service.extensions import db
+from auth_service.models import Account, OutboxEvent
+from auth_service.outbox.events import record_profile_change
+from auth_service.passwords import passwords
+from auth_service.throttle import login_throttle
+from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors
+
+TAKEN = "has already been taken"
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+# ASCII only: SQLite's lower() folds ASCII alone, and the case-insensitive unique index must
+# mean the same thing on SQLite and PostgreSQL.
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+EMAIL_MAX = 254
+
+
+def register(data: dict) -> tuple[Account, OutboxEvent]:
+    errors = FieldErrors()
+    username = _username(errors, data)
+    email = _email(errors, data)
+    password = _password(errors, data)
+    errors.raise_if_any()
+    _raise_if_taken(email=email, username=username)
+    account = Account(
+        id=str(uuid.uuid4()),
+        email=email,
+        username=username,
+        password_hash=passwords().hash(password),
+        profile_version=1,
+    )
+    db.session.add(account)
+    event = record_profile_change(account)
+    _commit_unique(email=email, username=username)
+    return account, event
+
+
+def login(data: dict, client: str | None) -> Account:
+    errors = FieldErrors()
+    email = errors.required_text(data, "email")
+    password = _password(errors, data, check_length=False)
+    errors.raise_if_any()
+    email = email.lower()
+    throttle = login_throttle()
+    throttle.check(email, client)
+    account = db.session.scalar(sa.select(Account).where(Account.email == email))
+    hasher = passwords()
+    if not hasher.verify(account.password_hash if account else None, password):
+        throttle.record_failure(email, client)
+        raise ApiError.one(401, "credentials", "invalid")
+    throttle.record_success(email)
+    if hasher.needs_rehash(account.password_hash):
+        account.password_hash = hasher.hash(password)
+        db.session.commit()
+    return account
+
+
+def find_account(account_id: str | None) -> Account:
+    """The account named by the gateway's identity header, or the contract's 401."""
+    if not account_id:
+        raise ApiError.one(401, "token", "is missing")
+    try:
+        key = str(uuid.UUID(account_id))
+    except ValueError:
+        raise ApiError.one(401, "token", INVALID) from None
+    account = db.session.get(Account, key)
+    if account is None:
+        raise ApiError.one(401, "token", INVALID)
+    return account
+
+
+def update(account: Account, data: dict) -> OutboxEvent | None:
+    """Apply a partial update; returns the outbox event when the profile changed."""
+    errors = FieldErrors()
+    changes = {}
+    if "username" in data:
+        changes["username"] = _username(errors, data)
+    if "email" in data:
+        changes["email"] = _email(errors, data)
+    password = _password(errors, data) if "password" in data else None
+    for field in ("bio", "image"):
+        if field in data:
+            changes[field] = errors.optional_text(data, field)
+    errors.raise_if_any()
+    _raise_if_taken(email=changes.get("email"), username=changes.get("username"), exclude=account)
+
+    profile_changed = any(
+        field in changes and changes[field] != getattr(account, field)
+        for field in ("username", "bio", "image")
+    )
+    for field, value in changes.items():
+        setattr(account, field, value)
+    if password is not None:
+        account.password_hash = passwords().hash(password)
+    event = None
+    if profile_changed:
+        account.profile_version += 1
+        event = record_profile_change(account)
+    _commit_unique(email=changes.get("email"), username=changes.get("username"), exclude=account)
+    return event
+
+
+def _username(errors: FieldErrors, data: dict) -> str | None:
+    username = errors.required_text(data, "username")
+    if username is not None and not USERNAME.match(username):
+        errors.add("username", INVALID)
+        return None
+    return username
+
+
+def _email(errors: FieldErrors, data: dict) -> str | None:
+    email = errors.required_text(data, "email")
+    if email is not None and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
+        errors.add("email", INVALID)
+        return None
+    return email.lower() if email else None
+
+
+def _password(errors: FieldErrors, data: dict, check_length: bool = True) -> str | None:
+    """Passwords are taken exactly as typed (never stripped); only all-blank counts as blank."""
+    password = data.get("password")
+    if password is None or (isinstance(password, str) and not password.strip()):
+        errors.add("password", BLANK)
+    elif not isinstance(password, str):
+        errors.add("password", INVALID)
+    elif check_length and len(password) < PASSWORD_MIN:
+        errors.add("password", f"is too short (minimum is {PASSWORD_MIN} characters)")
+    elif len(password) > PASSWORD_MAX:
+        errors.add("password", f"is too long (maximum is {PASSWORD_MAX} characters)")
+    else:
+        return password
+    return None
+
+
+def _raise_if_taken(
+    email: str | None, username: str | None, exclude: Account | None = None
+) -> None:
+    errors = FieldErrors()
+    others = sa.select(Account.id).limit(1)
+    if exclude is not None:
+        others = others.where(Account.id != exclude.id)
+    if email and db.session.scalar(others.where(Account.email == email)):
+        errors.add("email", TAKEN)
+    if username and db.session.scalar(
+        others.where(sa.func.lower(Account.username) == username.lower())
+    ):
+        errors.add("username", TAKEN)
+    errors.raise_if_any(409)
+
+
+def _commit_unique(email: str | None, username: str | None, exclude: Account | None = None):
+    """Commit; a concurrent request that took the same email/username first gets its 409."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _raise_if_taken(email=email, username=username, exclude=exclude)
+        raise

@@ -1,0 +1,51 @@
+"""POST /api/users, POST /api/users/login, GET and PUT /api/user."""
+
+from flask import Blueprint, request
+
+from auth_service.models import Account
+from auth_service.outbox.delivery import deliver_after_commit
+from auth_service.tokens.keys import key_ring
+from auth_service.users import service
+from titanium_common.api import read_wrapped_json
+from titanium_common.identity import USER_ID_HEADER
+
+bp = Blueprint("users", __name__, url_prefix="/api")
+
+
+@bp.post("/users")
+def register():
+    account, event = service.register(read_wrapped_json("user"))
+    deliver_after_commit(event.id)
+    return user_response(account), 201
+
+
+@bp.post("/users/login")
+def login():
+    return user_response(service.login(read_wrapped_json("user"), request.remote_addr))
+
+
+@bp.get("/user")
+def current_user():
+    return user_response(service.find_account(request.headers.get(USER_ID_HEADER)))
+
+
+@bp.put("/user")
+def update_current_user():
+    account = service.find_account(request.headers.get(USER_ID_HEADER))
+    event = service.update(account, read_wrapped_json("user"))
+    if event is not None:
+        deliver_after_commit(event.id)
+    return user_response(account)
+
+
+def user_response(account: Account) -> dict:
+    """Every User response carries a freshly signed token."""
+    return {
+        "user": {
+            "email": account.email,
+            "token": key_ring().sign(account.id),
+            "username": account.username,
+            "bio": account.bio,
+            "image": account.image,
+        }
+    }

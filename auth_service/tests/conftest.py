@@ -1,0 +1,189 @@
+"""Fixtures: one app per backend (SQLite; PostgreSQL + Redis when configured), schema built by
+the migrations, a fake user_service over real HTTP, and helpers to register and sign in."""
+
+import itertools
+import threading
+import uuid
+
+import jwt
+import pytest
+from flask import Flask, request
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from auth_service import create_app
+from auth_service.extensions import db
+from auth_service.tokens.keys import key_ring
+from titanium_common.identity import USER_ID_HEADER
+from titanium_common.testing import (
+    assert_reachable,
+    configured_backends,
+    redis_key_prefix,
+    throwaway_database,
+)
+
+# Cheapest argon2id parameters the library accepts: hashing cost is not under test.
+CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+UNREACHABLE_URL = "http://127.0.0.1:1"  # connection refused at once
+_client_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
+def backend(request):
+    assert_reachable(request.param)
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def settings(backend, tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp(backend.name)
+    with throwaway_database(backend, "auth_service", str(tmp_dir)) as database_url:
+        yield {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": backend.redis_url,
+            "REDIS_KEY_PREFIX": redis_key_prefix("auth_service"),
+            "SIGNING_KEYS_DIR": str(tmp_dir / "keys"),
+            "USER_SERVICE_URL": UNREACHABLE_URL,
+            "RELAY_METRICS_PORT": 0,
+            **CHEAP_ARGON2,
+        }
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        key_ring().ensure()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(settings):
+    """Another app on the same database, with some settings changed."""
+    apps = []
+
+    def make(**overrides) -> Flask:
+        apps.append(create_app({**settings, **overrides}))
+        return apps[-1]
+
+    yield make
+    for other in apps:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with its own client address, so per-client throttling never leaks."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{next(_client_numbers):x}"
+    return client
+
+
+@pytest.fixture
+def cli_runner(app):
+    return app.test_cli_runner()
+
+
+def new_user(**fields) -> dict:
+    suffix = uuid.uuid4().hex[:10]
+    return {
+        "username": f"user_{suffix}",
+        "email": f"user_{suffix}@example.test",
+        "password": "correct horse",
+        **fields,
+    }
+
+
+def account_id(token: str) -> str:
+    """The subject of a token this suite received (signature checks live in tokens/ tests)."""
+    return jwt.decode(token, options={"verify_signature": False})["sub"]
+
+
+class UserActions:
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, **fields) -> dict:
+        """Register a new user; returns the User plus its `id` and the identity `headers`."""
+        response = self.client.post("/api/users", json={"user": new_user(**fields)})
+        assert response.status_code == 201, response.json
+        user = response.json["user"]
+        return {**user, "id": account_id(user["token"]), "headers": self.headers(user["token"])}
+
+    @staticmethod
+    def headers(token: str) -> dict:
+        """What the gateway would pass upstream after verifying the token."""
+        return {USER_ID_HEADER: account_id(token)}
+
+    def login(self, email: str, password: str):
+        return self.client.post(
+            "/api/users/login", json={"user": {"email": email, "password": password}}
+        )
+
+    def update(self, user: dict, **fields):
+        return self.client.put("/api/user", json={"user": fields}, headers=user["headers"])
+
+
+@pytest.fixture
+def users(client):
+    return UserActions(client)
+
+
+class FakeUserService:
+    """user_service's side of `PUT /internal/profiles/<id>`, idempotent by version."""
+
+    def __init__(self):
+        self.profiles: dict[str, dict] = {}
+        self.received: list[tuple[str, dict]] = []
+        self.answer_status = 200
+        app = Flask("fake_user_service")
+        app.add_url_rule(
+            "/internal/profiles/<account_id>", view_func=self.put_profile, methods=["PUT"]
+        )
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def put_profile(self, account_id):
+        if self.answer_status != 200:
+            return {"errors": {"service": ["unavailable"]}}, self.answer_status
+        profile = request.get_json()["profile"]
+        self.received.append((account_id, profile))
+        stored = self.profiles.get(account_id)
+        if stored is None or profile["version"] > stored["version"]:
+            self.profiles[account_id] = {"id": account_id, **profile}
+        return {"profile": self.profiles[account_id]}
+
+    def received_for(self, account_id: str) -> list[dict]:
+        return [profile for key, profile in self.received if key == account_id]
+
+
+@pytest.fixture(scope="session")
+def fake_user_service_server():
+    fake = FakeUserService()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def fake_user_service(fake_user_service_server, app, monkeypatch):
+    """A running fake user_service that the app delivers to during this test."""
+    fake = fake_user_service_server
+    fake.received.clear()
+    fake.answer_status = 200
+    monkeypatch.setitem(app.config, "USER_SERVICE_URL", fake.url)
+    return fake

@@ -1,0 +1,263 @@
+"""The RealWorld users endpoints, held to CONTRACT.md part 1 (1.4, 1.5 and 1.6)."""
+
+import pytest
+
+from tests.conftest import new_user
+from titanium_common.identity import USER_ID_HEADER
+
+
+def post_user(client, path, user):
+    return client.post(path, json={"user": user})
+
+
+# -- register ---------------------------------------------------------------------------------
+
+
+def test_register_returns_the_user_with_a_token(client):
+    payload = new_user()
+    response = post_user(client, "/api/users", payload)
+    assert response.status_code == 201
+    assert response.content_type == "application/json; charset=utf-8"
+    user = response.json["user"]
+    assert user == {
+        "email": payload["email"],
+        "token": user["token"],
+        "username": payload["username"],
+        "bio": None,
+        "image": None,
+    }
+    assert user["token"]
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password"])
+@pytest.mark.parametrize("blank", ["", "   ", None])
+def test_register_blank_field_is_422(client, field, blank):
+    response = post_user(client, "/api/users", new_user(**{field: blank}))
+    assert response.status_code == 422
+    assert response.json == {"errors": {field: ["can't be blank"]}}
+
+
+def test_register_names_every_invalid_field_at_once(client):
+    response = post_user(
+        client, "/api/users", {"username": "", "email": "nope", "password": "short"}
+    )
+    assert response.status_code == 422
+    assert response.json == {
+        "errors": {
+            "username": ["can't be blank"],
+            "email": ["is invalid"],
+            "password": ["is too short (minimum is 8 characters)"],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "has space"),
+        ("username", "x" * 65),
+        ("username", 42),
+        ("email", "no-at-sign"),
+        ("email", "two@@example.test"),
+        ("email", "@example.test"),
+        ("email", "someone@"),
+        ("email", f"{'x' * 250}@example.test"),
+        ("password", 12345678),
+    ],
+)
+def test_register_invalid_field_is_422_is_invalid(client, field, value):
+    response = post_user(client, "/api/users", new_user(**{field: value}))
+    assert response.status_code == 422
+    assert response.json == {"errors": {field: ["is invalid"]}}
+
+
+@pytest.mark.parametrize("length", [8, 64, 256])
+def test_register_accepts_passwords_from_8_to_256_characters(client, users, length):
+    password = "p" * length
+    user = users.register(password=password)
+    assert users.login(user["email"], password).status_code == 200
+
+
+def test_register_rejects_passwords_over_256_characters(client):
+    response = post_user(client, "/api/users", new_user(password="p" * 257))
+    assert response.json == {"errors": {"password": ["is too long (maximum is 256 characters)"]}}
+
+
+def test_register_duplicate_username_is_409_whatever_its_case(client, users):
+    taken = users.register()
+    response = post_user(client, "/api/users", new_user(username=taken["username"].upper()))
+    assert response.status_code == 409
+    assert response.json == {"errors": {"username": ["has already been taken"]}}
+
+
+def test_register_duplicate_email_is_409_whatever_its_case(client, users):
+    taken = users.register()
+    response = post_user(client, "/api/users", new_user(email=taken["email"].upper()))
+    assert response.status_code == 409
+    assert response.json == {"errors": {"email": ["has already been taken"]}}
+
+
+def test_register_keeps_the_username_as_typed_and_the_email_lower_case(users):
+    user = users.register(username="Mixed_Case", email="Mixed.Case@Example.TEST")
+    assert user["username"] == "Mixed_Case"
+    assert user["email"] == "mixed.case@example.test"
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (b"{not json", {"body": ["is invalid"]}),
+        (b'{"username": "x"}', {"user": ["can't be blank"]}),
+        (b'{"user": "x"}', {"user": ["can't be blank"]}),
+        (b"[]", {"user": ["can't be blank"]}),
+    ],
+)
+def test_malformed_bodies_are_422(client, body, errors):
+    response = client.post("/api/users", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json == {"errors": errors}
+
+
+def test_an_oversized_body_is_refused_without_a_500(client):
+    response = post_user(client, "/api/users", new_user(username="x" * 100_000))
+    assert response.status_code == 413
+    assert response.json == {"errors": {"body": ["is too large"]}}
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+def test_login_returns_the_user_and_ignores_email_case(users):
+    user = users.register()
+    response = users.login(user["email"].upper(), "correct horse")
+    assert response.status_code == 200
+    assert response.json["user"]["username"] == user["username"]
+    assert response.json["user"]["token"]
+
+
+def test_login_wrong_password_and_unknown_email_answer_the_same(users):
+    user = users.register()
+    wrong_password = users.login(user["email"], "not the password")
+    unknown_email = users.login("nobody-at-all@example.test", "correct horse")
+    for response in (wrong_password, unknown_email):
+        assert response.status_code == 401
+        assert response.json == {"errors": {"credentials": ["invalid"]}}
+
+
+@pytest.mark.parametrize(
+    ("credentials", "errors"),
+    [
+        ({"email": "", "password": "whatever1"}, {"email": ["can't be blank"]}),
+        ({"email": "a@b.test", "password": ""}, {"password": ["can't be blank"]}),
+        ({}, {"email": ["can't be blank"], "password": ["can't be blank"]}),
+    ],
+)
+def test_login_blank_fields_are_422_before_credentials_are_checked(client, credentials, errors):
+    response = post_user(client, "/api/users/login", credentials)
+    assert response.status_code == 422
+    assert response.json == {"errors": errors}
+
+
+# -- current user -----------------------------------------------------------------------------
+
+
+def test_current_user_needs_the_identity_header(client):
+    for method in (client.get, client.put):
+        response = method("/api/user", json={"user": {"bio": "x"}})
+        assert response.status_code == 401
+        assert response.json == {"errors": {"token": ["is missing"]}}
+
+
+@pytest.mark.parametrize("identity", ["not-a-uuid", "00000000-0000-4000-8000-000000000000"])
+def test_current_user_with_a_garbled_or_unknown_id_is_401_invalid(client, identity):
+    response = client.get("/api/user", headers={USER_ID_HEADER: identity})
+    assert response.status_code == 401
+    assert response.json == {"errors": {"token": ["is invalid"]}}
+
+
+def test_current_user_returns_the_account_with_a_fresh_token(client, users):
+    user = users.register()
+    response = client.get("/api/user", headers=user["headers"])
+    assert response.status_code == 200
+    current = response.json["user"]
+    assert {k: current[k] for k in ("email", "username", "bio", "image")} == {
+        k: user[k] for k in ("email", "username", "bio", "image")
+    }
+    assert current["token"]
+
+
+def test_update_is_partial_and_keeps_other_fields(client, users):
+    user = users.register()
+    assert (
+        users.update(user, bio="I write things", image="https://img.test/a.png").status_code == 200
+    )
+    response = users.update(user, username=f"{user['username']}_renamed")
+    assert response.status_code == 200
+    updated = response.json["user"]
+    assert updated["username"] == f"{user['username']}_renamed"
+    assert updated["bio"] == "I write things"
+    assert updated["image"] == "https://img.test/a.png"
+    assert updated["email"] == user["email"]
+    assert client.get("/api/user", headers=user["headers"]).json["user"]["bio"] == "I write things"
+
+
+@pytest.mark.parametrize("empty", ["", None])
+def test_update_empty_bio_and_image_are_stored_as_null(client, users, empty):
+    user = users.register()
+    users.update(user, bio="something", image="https://img.test/a.png")
+    response = users.update(user, bio=empty, image=empty)
+    assert response.status_code == 200
+    assert (response.json["user"]["bio"], response.json["user"]["image"]) == (None, None)
+    stored = client.get("/api/user", headers=user["headers"]).json["user"]
+    assert (stored["bio"], stored["image"]) == (None, None)
+
+
+@pytest.mark.parametrize("field", ["email", "username", "password"])
+@pytest.mark.parametrize("blank", ["", None])
+def test_update_blank_required_field_is_422(users, field, blank):
+    user = users.register()
+    response = users.update(user, **{field: blank})
+    assert response.status_code == 422
+    assert response.json == {"errors": {field: ["can't be blank"]}}
+
+
+def test_update_short_password_is_422(users):
+    response = users.update(users.register(), password="1234567")
+    assert response.status_code == 422
+    assert response.json == {"errors": {"password": ["is too short (minimum is 8 characters)"]}}
+
+
+def test_update_password_changes_what_login_accepts(users):
+    user = users.register()
+    assert users.update(user, password="a new passphrase").status_code == 200
+    assert users.login(user["email"], "a new passphrase").status_code == 200
+    assert users.login(user["email"], "correct horse").status_code == 401
+
+
+def test_update_names_every_invalid_field_at_once(users):
+    response = users.update(users.register(), email="", username="bad name", bio=7)
+    assert response.status_code == 422
+    assert response.json == {
+        "errors": {"email": ["can't be blank"], "username": ["is invalid"], "bio": ["is invalid"]}
+    }
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_update_to_someone_elses_username_or_email_is_409(users, field):
+    other = users.register()
+    response = users.update(users.register(), **{field: other[field].upper()})
+    assert response.status_code == 409
+    assert response.json == {"errors": {field: ["has already been taken"]}}
+
+
+def test_update_may_change_the_case_of_ones_own_username(users):
+    user = users.register()
+    response = users.update(user, username=user["username"].upper(), email=user["email"])
+    assert response.status_code == 200
+    assert response.json["user"]["username"] == user["username"].upper()
+
+
+def test_update_without_identity_is_401_before_body_validation(client):
+    response = client.put("/api/user", data=b"{broken", content_type="application/json")
+    assert response.status_code == 401
+    assert response.json == {"errors": {"token": ["is missing"]}}
