@@ -61,8 +61,13 @@ def test_same_or_older_version_changes_nothing(client, url_for, profiles):
     replayed = profiles.put(account_id, username, 3, bio="replayed third")
     older = profiles.put(account_id, unique_name(), 2, bio="second")
 
-    expected = {"id": str(account_id), "username": username, "bio": "third", "image": None,
-                "version": 3}
+    expected = {
+        "id": str(account_id),
+        "username": username,
+        "bio": "third",
+        "image": None,
+        "version": 3,
+    }
     assert replayed == expected
     assert older == expected
     assert show(client, url_for, username).get_json()["profile"]["bio"] == "third"
@@ -74,8 +79,13 @@ def test_newer_version_replaces_the_whole_snapshot(client, url_for, profiles):
 
     stored = profiles.put(account_id, new_name, 2, bio=None, image=None)
 
-    assert stored == {"id": str(account_id), "username": new_name, "bio": None, "image": None,
-                      "version": 2}
+    assert stored == {
+        "id": str(account_id),
+        "username": new_name,
+        "bio": None,
+        "image": None,
+        "version": 2,
+    }
     assert show(client, url_for, old_name).status_code == 404
     assert show(client, url_for, new_name).status_code == 200
 
@@ -101,9 +111,7 @@ def test_renames_that_swap_usernames_converge_in_any_order(client, url_for, prof
     assert show(client, url_for, temporary).status_code == 404
 
 
-def test_a_parked_profile_gets_its_name_back_when_a_stale_claim_moves_on(
-    client, url_for, profiles
-):
+def test_a_parked_profile_gets_its_name_back_when_a_stale_claim_moves_on(client, url_for, profiles):
     # In auth_service: a registers "x" then renames to "y"; then b registers "x".
     # Here b's registration arrives before a's stale registration, which parks b.
     a, b = uuid.uuid4(), uuid.uuid4()
@@ -198,8 +206,13 @@ def test_batch_lookup_by_ids_and_usernames_with_following_flags(client, url_for,
     assert response.status_code == 200
     assert response.get_json() == {
         "profiles": [
-            {"id": p["id"], "username": p["username"], "bio": p["bio"], "image": None,
-             "following": p is bob}
+            {
+                "id": p["id"],
+                "username": p["username"],
+                "bio": p["bio"],
+                "image": None,
+                "following": p is bob,
+            }
             for p in (alice, bob, carol)
         ]
     }
