@@ -2,6 +2,7 @@
 the migrations, a fake user_service over real HTTP, and helpers to register and sign in."""
 
 import itertools
+import socket
 import threading
 import uuid
 
@@ -187,3 +188,9 @@ def fake_user_service(fake_user_service_server, app, monkeypatch):
     fake.answer_status = 200
     monkeypatch.setitem(app.config, "USER_SERVICE_URL", fake.url)
     return fake
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -26,6 +26,7 @@ def relay(once: bool):
     finally:
         if server is not None:
             server.shutdown()
+            server.server_close()
     click.echo(f"relay stopped; {pending_count()} event(s) pending")
 
 

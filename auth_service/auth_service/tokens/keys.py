@@ -57,7 +57,7 @@ class KeyRing:
         self.token_ttl = timedelta(seconds=token_ttl_seconds)
         self._cache: tuple[int, list[SigningKey]] | None = None
 
-    def keys(self) -> list[SigningKey]:
+    def signing_keys(self) -> list[SigningKey]:
         """Every key, oldest first; re-read only when the directory changed (e.g. a rotation)."""
         stamp = self.directory.stat().st_mtime_ns if self.directory.is_dir() else 0
         if self._cache is None or self._cache[0] != stamp:
@@ -71,7 +71,7 @@ class KeyRing:
         return [_read_key(path) for path in paths]
 
     def active(self) -> SigningKey:
-        keys = self.keys()
+        keys = self.signing_keys()
         if not keys:
             raise NoSigningKeyError(
                 f"no signing key in {self.directory}: run `flask --app auth_service keys ensure`"
@@ -96,13 +96,13 @@ class KeyRing:
         return {
             "keys": [
                 {**key.public_jwk, "kid": key.kid, "alg": TOKEN_ALGORITHM, "use": "sig"}
-                for key in self.keys()
+                for key in self.signing_keys()
             ]
         }
 
     def ensure(self) -> SigningKey:
         """The active key, creating the first one if the ring is empty."""
-        keys = self.keys()
+        keys = self.signing_keys()
         return keys[-1] if keys else self.rotate()
 
     def rotate(self) -> SigningKey:
@@ -130,7 +130,7 @@ class KeyRing:
         A key is retired when the next one was created; the active key is never removed.
         """
         now = now or datetime.now(UTC)
-        keys = self.keys()
+        keys = self.signing_keys()
         removed = [
             key
             for key, successor in itertools.pairwise(keys)

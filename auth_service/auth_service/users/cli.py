@@ -3,6 +3,7 @@
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from auth_service.extensions import db
 from auth_service.models import Account
@@ -18,6 +19,7 @@ DEMO_ACCOUNTS = [
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Create the demo accounts that do not exist yet, each with its profile event."""
     for username, bio in DEMO_ACCOUNTS:

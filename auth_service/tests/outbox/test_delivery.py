@@ -1,0 +1,169 @@
+"""Profile changes reach user_service: at once when it is up, later through the relay when not."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from auth_service.extensions import db
+from auth_service.models import OutboxEvent, utc_now
+from auth_service.outbox import delivery
+from auth_service.outbox.delivery import attempt, backoff, deliver_due
+from auth_service.users import service
+
+
+def events_for(account_id: str) -> list[OutboxEvent]:
+    query = sa.select(OutboxEvent).where(OutboxEvent.account_id == account_id).order_by("id")
+    return list(db.session.scalars(query))
+
+
+def test_registering_while_user_service_is_down_succeeds_and_leaves_the_event_pending(
+    users, app_context
+):
+    user = users.register()  # USER_SERVICE_URL refuses connections
+
+    [event] = events_for(user["id"])
+    assert event.payload == {
+        "profile": {"username": user["username"], "bio": None, "image": None, "version": 1}
+    }
+    assert event.delivered_at is None
+    assert event.attempts == 1
+    assert "Connection" in event.last_error
+    assert event.next_attempt_at > event.created_at
+
+
+def test_the_relay_later_delivers_what_is_pending(users, app_context, fake_user_service):
+    fake_user_service.answer_status = 503  # user_service is still starting
+    user = users.register()
+    assert fake_user_service.profiles.get(user["id"]) is None
+
+    fake_user_service.answer_status = 200
+    deliver_due(now=utc_now() + timedelta(seconds=5))
+
+    assert fake_user_service.profiles[user["id"]]["username"] == user["username"]
+    db.session.expire_all()
+    assert all(event.delivered_at is not None for event in events_for(user["id"]))
+
+
+def test_with_user_service_up_the_request_delivers_at_once(users, app_context, fake_user_service):
+    user = users.register()
+    assert fake_user_service.profiles[user["id"]] == {
+        "id": user["id"],
+        "username": user["username"],
+        "bio": None,
+        "image": None,
+        "version": 1,
+    }
+    [event] = events_for(user["id"])
+    assert event.delivered_at is not None and event.attempts == 1
+
+
+def test_a_rename_sends_the_new_username_with_the_next_version(users, fake_user_service):
+    user = users.register()
+    users.update(user, username=f"{user['username']}_2", bio="hello")
+    assert fake_user_service.profiles[user["id"]]["username"] == f"{user['username']}_2"
+    assert fake_user_service.profiles[user["id"]]["version"] == 2
+    assert fake_user_service.profiles[user["id"]]["bio"] == "hello"
+
+
+def test_only_profile_changes_make_events(users, app_context):
+    user = users.register()
+    users.update(user, email=f"new-{user['email']}", password="another password")
+    users.update(user, bio=None, image="")  # already null: nothing changes
+    users.update(user, image="https://img.test/me.png")
+    versions = [event.payload["profile"]["version"] for event in events_for(user["id"])]
+    assert versions == [1, 2]
+
+
+def test_delivering_an_event_twice_is_harmless_and_marks_it_once(
+    users, app_context, fake_user_service
+):
+    user = users.register()
+    [event] = events_for(user["id"])
+    delivered_at = event.delivered_at
+
+    assert attempt(event, delivery.RELAY_TIMEOUT, utc_now()) is False  # sent, not re-marked
+    db.session.commit()
+    deliver_due()  # the relay skips it altogether
+
+    db.session.expire_all()
+    assert (events_for(user["id"])[0].delivered_at, events_for(user["id"])[0].attempts) == (
+        delivered_at,
+        1,
+    )
+    assert len(fake_user_service.received_for(user["id"])) == 2
+    assert fake_user_service.profiles[user["id"]]["version"] == 1
+
+
+def test_the_relay_never_resends_a_delivered_event(users, app_context, fake_user_service):
+    fake_user_service.answer_status = 503
+    user = users.register()
+    fake_user_service.answer_status = 200
+    later = utc_now() + timedelta(seconds=5)
+    deliver_due(now=later)
+    deliver_due(now=later)
+    assert len(fake_user_service.received_for(user["id"])) == 1
+
+
+def test_pending_events_are_delivered_in_id_order(users, app_context, fake_user_service):
+    fake_user_service.answer_status = 503
+    user = users.register()
+    for bio in ("one", "two", "three"):
+        users.update(user, bio=bio)
+    fake_user_service.answer_status = 200
+    deliver_due(now=utc_now() + timedelta(minutes=10))
+    versions = [profile["version"] for profile in fake_user_service.received_for(user["id"])]
+    assert versions == [1, 2, 3, 4]
+    assert fake_user_service.profiles[user["id"]]["bio"] == "three"
+
+
+def test_failures_back_off_exponentially(users, app_context, fake_user_service):
+    fake_user_service.answer_status = 422
+    user = users.register()
+    [event] = events_for(user["id"])
+    assert event.attempts == 1 and event.last_error.startswith("HTTP 422")
+
+    now = event.next_attempt_at
+    deliver_due(now=now)
+    db.session.expire_all()
+    [event] = events_for(user["id"])
+    assert event.attempts == 2
+    assert event.next_attempt_at == now + timedelta(seconds=2)
+
+    deliver_due(now=now + timedelta(seconds=1))  # not due yet: untouched
+    db.session.expire_all()
+    assert events_for(user["id"])[0].attempts == 2
+
+
+@pytest.mark.parametrize(
+    ("attempts", "seconds"), [(1, 1), (2, 2), (3, 4), (9, 256), (10, 300), (50, 300)]
+)
+def test_backoff_doubles_up_to_five_minutes(attempts, seconds):
+    assert backoff(attempts) == timedelta(seconds=seconds)
+
+
+def test_an_error_in_the_immediate_attempt_never_changes_the_response(users, monkeypatch, caplog):
+    def broken(*args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(delivery, "attempt", broken)
+    user = users.register()
+    assert users.update(user, bio="still saved").status_code == 200
+    assert "immediate outbox delivery failed" in caplog.text
+
+
+def test_an_account_and_its_event_commit_together(app_context, monkeypatch):
+    def refuse_event(account):
+        raise RuntimeError("crash between the two writes")
+
+    monkeypatch.setattr(service, "record_profile_change", refuse_event)
+    data = {"username": "atomic_user", "email": "atomic@example.test", "password": "long enough"}
+    with pytest.raises(RuntimeError):
+        service.register(data)
+    db.session.rollback()
+    assert (
+        db.session.scalar(
+            sa.text("SELECT count(*) FROM accounts WHERE email = 'atomic@example.test'")
+        )
+        == 0
+    )
