@@ -11,6 +11,18 @@ from user_service.extensions import db
 # Usernames starting with this are never real (auth_service rejects them): a profile whose name
 # was taken by a newer rename elsewhere is parked as "~<its id>" until its own rename arrives.
 PARKED_PREFIX = "~"
+# The version column is a 32-bit integer on every backend.
+MAX_VERSION = 2**31 - 1
+
+
+def storable_text(value: str) -> bool:
+    """PostgreSQL text cannot hold NUL characters."""
+    return "\x00" not in value
+
+
+def is_possible_username(name: str) -> bool:
+    """Whether an account could have this name: never a parked placeholder or unstorable text."""
+    return not name.startswith(PARKED_PREFIX) and storable_text(name)
 
 
 def utcnow() -> datetime:

@@ -151,6 +151,9 @@ def test_a_parked_profile_keeps_its_bio_and_takes_a_new_name(client, url_for, pr
         ({"profile": {"username": "u", "version": "2"}}, {"version": ["is invalid"]}),
         ({"profile": {"username": "u", "version": True}}, {"version": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 0}}, {"version": ["is invalid"]}),
+        ({"profile": {"username": "u", "version": 2**31}}, {"version": ["is invalid"]}),
+        ({"profile": {"username": "a\x00b", "version": 1}}, {"username": ["is invalid"]}),
+        ({"profile": {"username": "u", "version": 1, "bio": "\x00"}}, {"bio": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 1, "bio": 5}}, {"bio": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 1, "image": []}}, {"image": ["is invalid"]}),
         (
@@ -245,6 +248,13 @@ def test_batch_lookup_accepts_100_keys_and_refuses_more(client, url_for, profile
     assert [p["id"] for p in at_cap.get_json()["profiles"]] == [alice["id"]]
     assert over_cap.status_code == 422
     assert over_cap.get_json() == {"errors": {"query": ["has too many keys (maximum is 100)"]}}
+
+
+def test_batch_lookup_of_an_impossible_username_finds_nothing(client, url_for):
+    response = lookup(client, url_for, username=["a\x00b", "~placeholder"])
+
+    assert response.status_code == 200
+    assert response.get_json() == {"profiles": []}
 
 
 def test_batch_lookup_rejects_a_malformed_id(client, url_for):

@@ -46,6 +46,13 @@ def test_parked_placeholder_names_are_not_profiles(client, url_for, profiles):
     assert response.status_code == 404
 
 
+def test_a_username_no_account_can_have_is_404(client, url_for):
+    response = client.get(url_for("profiles.show", username="a\x00b"))
+
+    assert response.status_code == 404
+    assert response.get_json() == {"errors": {"profile": ["not found"]}}
+
+
 @pytest.mark.parametrize("method", ["post", "delete"])
 def test_follow_without_identity_is_401_even_for_an_unknown_user(client, url_for, method):
     response = getattr(client, method)(url_for("profiles.follow", username="nobody-here"))

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors, read_wrapped_json
 from user_service.internal.service import Snapshot, apply_snapshot
-from user_service.models import PARKED_PREFIX
+from user_service.models import MAX_VERSION, is_possible_username, storable_text
 from user_service.profiles import service
 from user_service.viewer import optional_viewer_id, parse_uuid
 
@@ -35,14 +35,17 @@ def _read_snapshot() -> Snapshot:
     data = read_wrapped_json("profile")
     errors = FieldErrors()
     username = errors.required_text(data, "username")
-    if username is not None and username.startswith(PARKED_PREFIX):
+    if username is not None and not is_possible_username(username):
         errors.add("username", INVALID)
-    bio = errors.optional_text(data, "bio")
-    image = errors.optional_text(data, "image")
+    bio, image = errors.optional_text(data, "bio"), errors.optional_text(data, "image")
+    for field, value in (("bio", bio), ("image", image)):
+        if value is not None and not storable_text(value):
+            errors.add(field, INVALID)
     version = data.get("version")
     if version is None:
         errors.add("version", BLANK)
-    elif type(version) is not int or version < 1:  # bool is an int subclass: exclude it
+    # bool is an int subclass: exclude it explicitly.
+    elif type(version) is not int or not 1 <= version <= MAX_VERSION:
         errors.add("version", INVALID)
     errors.raise_if_any()
     return Snapshot(username=username, bio=bio, image=image, version=version)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from titanium_common.api import ApiError
 from user_service.cache import profile_cache
 from user_service.extensions import db
-from user_service.models import PARKED_PREFIX, Follow, Profile
+from user_service.models import Follow, Profile, is_possible_username
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ def find_profiles(ids: list[uuid.UUID], usernames: list[str]) -> list[ProfileRec
     """Profiles for the given ids and usernames, in request order, each once; unknown keys are
     left out. One cache round trip, plus one query for whatever the cache did not have."""
     cache = profile_cache()
-    # Parked names are placeholders, never a name anyone can look up.
-    usernames = [name for name in usernames if not name.startswith(PARKED_PREFIX)]
+    usernames = [name for name in usernames if is_possible_username(name)]
     wanted = [cache.id_key(str(i)) for i in ids] + [cache.username_key(u) for u in usernames]
     found = {key: ProfileRecord(**row) for key, row in cache.get_many(wanted).items()}
 
