@@ -2,6 +2,7 @@
 
 import pytest
 from flask import Flask
+from prometheus_client import REGISTRY
 
 from titanium_common.api import ApiError, FieldErrors, read_wrapped_json, register_json_errors
 from titanium_common.service import init_service
@@ -83,6 +84,20 @@ def test_openapi_and_metrics_are_served(make_app):
     assert client.get("/openapi.json").json["openapi"] == "3.1.0"
     client.get("/healthz")
     assert b"flask_http_request_duration_seconds" in client.get("/metrics").data
+
+
+def test_a_services_own_counters_appear_in_its_metrics(make_app):
+    from prometheus_client import Counter
+
+    counter = Counter("titanium_test_things", "Things counted by a test service.")
+    counter.inc(3)
+    try:
+        metrics = make_app({}).test_client().get("/metrics").data
+    finally:
+        REGISTRY.unregister(counter)
+
+    assert b"titanium_test_things_total 3.0" in metrics
+    assert b"process_resident_memory_bytes" in metrics
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from flask import Blueprint, Flask, g, jsonify, request
-from prometheus_client import CollectorRegistry, ProcessCollector
+from prometheus_client import REGISTRY, CollectorRegistry
 
 from titanium_common import context
 from titanium_common.identity import USER_ID_HEADER
@@ -100,10 +100,18 @@ def _openapi_blueprint(openapi_file: Path) -> Blueprint:
     return bp
 
 
+class _ProcessWideMetrics:
+    """Exposes the process-wide default registry (services' own counters, process metrics)."""
+
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
 def _init_metrics(app: Flask) -> None:
     # Under gunicorn with several workers, metrics are aggregated across processes through
-    # PROMETHEUS_MULTIPROC_DIR (set by titanium_common.gunicorn_conf); otherwise each app owns
-    # a registry, so tests can build many apps.
+    # PROMETHEUS_MULTIPROC_DIR (set by titanium_common.gunicorn_conf). Otherwise the request
+    # metrics live in a registry of this app (tests build many apps), which also exposes the
+    # default registry where services define their own counters.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
@@ -112,5 +120,5 @@ def _init_metrics(app: Flask) -> None:
     from prometheus_flask_exporter import PrometheusMetrics
 
     registry = CollectorRegistry(auto_describe=True)
-    ProcessCollector(registry=registry)
+    registry.register(_ProcessWideMetrics())
     PrometheusMetrics(app, registry=registry, group_by="url_rule")
