@@ -1,0 +1,36 @@
+"""create_app(): wiring only. Gunicorn entry point: "api_gateway.app:create_app()"."""
+
+from pathlib import Path
+
+import yaml
+from aiohttp import web
+
+from api_gateway import middlewares
+from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
+from api_gateway.metrics import GatewayMetrics
+from api_gateway.routes import setup_routes
+from api_gateway.settings import Settings, load_settings
+from api_gateway.upstreams import rate_limit_counters, upstream_session
+
+OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or load_settings()
+    app = web.Application(
+        middlewares=[
+            middlewares.correlation_middleware(),
+            middlewares.access_log_middleware(),
+            middlewares.metrics_middleware(),
+            middlewares.error_middleware(),
+        ]
+    )
+    app[settings_key] = settings
+    app[upstream_urls_key] = settings.upstream_urls()
+    app[metrics_key] = GatewayMetrics(settings.PROMETHEUS_MULTIPROC_DIR)
+    app[openapi_document_key] = yaml.safe_load(OPENAPI_FILE.read_text())
+    app.on_response_prepare.append(middlewares.add_request_id)
+    app.cleanup_ctx.append(upstream_session)
+    app.cleanup_ctx.append(rate_limit_counters)
+    setup_routes(app)
+    return app

@@ -1,0 +1,144 @@
+"""Access-token verification against auth_service's JWKS.
+
+The JWKS is cached for JWKS_CACHE_SECONDS. A token whose `kid` is not in the cache triggers one
+refetch (keys rotate), but never more often than JWKS_MIN_REFETCH_SECONDS, so a flood of tokens
+with made-up kids costs auth_service at most one request per interval.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import aiohttp
+import jwt
+
+from titanium_common import context
+from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+
+log = logging.getLogger(__name__)
+
+TOKEN_SCHEMES = {"token", "bearer"}
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+
+
+class InvalidToken(Exception):
+    """The token is garbage, tampered, expired, or not ours."""
+
+
+class JwksUnavailable(Exception):
+    """The signing keys could not be fetched and the token's kid is not cached."""
+
+
+def token_from_header(authorization: str | None) -> str | None:
+    """The token of a `Token <jwt>` or `Bearer <jwt>` header; None for no or another scheme."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() not in TOKEN_SCHEMES:
+        return None
+    return token.strip()
+
+
+def parse_jwks(document: object) -> dict[str, object]:
+    """Public keys by kid; entries that are not usable EdDSA keys are skipped."""
+    entries = document.get("keys") if isinstance(document, dict) else None
+    keys = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
+            continue
+        try:
+            keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=TOKEN_ALGORITHM).key
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+            log.warning("skipping unusable JWKS entry", extra={"kid": entry["kid"]})
+    return keys
+
+
+class JwksCache:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        *,
+        cache_seconds: float,
+        min_refetch_seconds: float,
+        fetch_timeout_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._session = session
+        self._url = url
+        self._cache_seconds = cache_seconds
+        self._min_refetch_seconds = min_refetch_seconds
+        self._timeout = aiohttp.ClientTimeout(total=fetch_timeout_seconds)
+        self._clock = clock
+        self._keys: dict[str, object] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._last_fetch_failed = False
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str) -> object | None:
+        """The key for `kid`, None when auth_service does not know it either."""
+        if kid not in self._keys or not self._is_fresh():
+            await self._refresh()
+        if kid in self._keys:
+            return self._keys[kid]
+        if self._last_fetch_failed:
+            raise JwksUnavailable
+        return None
+
+    def _is_fresh(self) -> bool:
+        return self._fetched_at is not None and (
+            self._clock() - self._fetched_at < self._cache_seconds
+        )
+
+    def _may_fetch(self) -> bool:
+        return self._attempted_at is None or (
+            self._clock() - self._attempted_at >= self._min_refetch_seconds
+        )
+
+    async def _refresh(self) -> None:
+        async with self._lock:  # concurrent misses share one fetch
+            if not self._may_fetch():
+                return
+            self._attempted_at = self._clock()
+            try:
+                async with self._session.get(
+                    self._url, timeout=self._timeout, headers=context.outgoing_headers()
+                ) as reply:
+                    reply.raise_for_status()
+                    document = await reply.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                # Stale keys keep working while auth_service is away; new kids cannot.
+                self._last_fetch_failed = True
+                log.warning("JWKS fetch failed", extra={"error": repr(error), "url": self._url})
+                return
+            self._keys = parse_jwks(document)
+            self._fetched_at = self._clock()
+            self._last_fetch_failed = False
+
+
+async def verify_token(token: str, jwks: JwksCache) -> str:
+    """The subject (account id) of a valid access token; raises InvalidToken otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise InvalidToken from error
+    kid = header.get("kid")
+    if header.get("alg") != TOKEN_ALGORITHM or not isinstance(kid, str):
+        raise InvalidToken
+    key = await jwks.key_for(kid)
+    if key is None:
+        raise InvalidToken
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=TOKEN_AUDIENCE,
+            issuer=TOKEN_ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken from error
+    if not claims["sub"]:
+        raise InvalidToken
+    return claims["sub"]

@@ -1,0 +1,21 @@
+"""Every typed key the gateway keeps on its Application and on each request."""
+
+from aiohttp import ClientSession, web
+
+from api_gateway.auth import JwksCache
+from api_gateway.metrics import GatewayMetrics
+from api_gateway.ratelimit import RateLimiter
+from api_gateway.settings import Settings
+
+settings_key = web.AppKey("settings", Settings)
+upstream_urls_key = web.AppKey("upstream_urls", dict[str, str])
+openapi_document_key = web.AppKey("openapi_document", dict)
+metrics_key = web.AppKey("metrics", GatewayMetrics)
+upstream_session_key = web.AppKey("upstream_session", ClientSession)
+jwks_key = web.AppKey("jwks", JwksCache)
+rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
+
+request_id_key = web.RequestKey("request_id", str)
+traceparent_key = web.RequestKey("traceparent", str)
+# Which upstream answered; unset means the gateway answered itself.
+upstream_name_key = web.RequestKey("upstream_name", str)

@@ -1,0 +1,192 @@
+"""Forwarding one request to its upstream: identity, rate limit, headers, streamed bodies."""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from api_gateway.auth import InvalidToken, JwksUnavailable, token_from_header, verify_token
+from api_gateway.errors import GatewayError
+from api_gateway.keys import (
+    jwks_key,
+    metrics_key,
+    rate_limiter_key,
+    request_id_key,
+    settings_key,
+    traceparent_key,
+    upstream_name_key,
+    upstream_session_key,
+    upstream_urls_key,
+)
+from titanium_common import context
+from titanium_common.identity import IDENTITY_HEADER_PREFIX, USER_ID_HEADER
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Request headers the gateway sets itself (or, for Host and Expect, leaves to the client library).
+REPLACED_REQUEST_HEADERS = frozenset(
+    {
+        "host",
+        "expect",
+        "authorization",
+        "x-request-id",
+        "traceparent",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+    }
+)
+IDENTITY_PREFIX = IDENTITY_HEADER_PREFIX.lower()
+
+
+def proxy_to(upstream: str, *, reject_invalid_tokens: bool) -> Handler:
+    """The handler for one routing-table entry.
+
+    `reject_invalid_tokens` is set for the JSON API: a bad token there is a 401. Elsewhere (the
+    web UI, which signs in with cookies) a bad token is simply not passed on.
+    """
+
+    async def proxy(request: web.Request) -> web.StreamResponse:
+        request[upstream_name_key] = upstream
+        user_id, token = await identify(request, reject_invalid_tokens)
+        await enforce_rate_limit(request, user_id)
+        headers = upstream_headers(request, user_id, token)
+        return await forward(request, upstream, headers)
+
+    return proxy
+
+
+async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | None, str | None]:
+    """(user id, token) of a verified token, (None, None) for anonymous requests."""
+    token = token_from_header(request.headers.get(hdrs.AUTHORIZATION))
+    if token is None:
+        return None, None
+    try:
+        user_id = await verify_token(token, request.app[jwks_key])
+    except InvalidToken:
+        if reject_invalid:
+            raise GatewayError(401, "token", "is invalid") from None
+        return None, None
+    except JwksUnavailable:
+        if reject_invalid:
+            raise GatewayError(503, "upstream", "auth_service is unavailable") from None
+        return None, None
+    context.user_id_var.set(user_id)
+    return user_id, token
+
+
+async def enforce_rate_limit(request: web.Request, user_id: str | None) -> None:
+    limiter = request.app[rate_limiter_key]
+    if not limiter.enabled:
+        return
+    client = f"user:{user_id}" if user_id else f"ip:{client_ip(request)}"
+    decision = await limiter.hit(client)
+    if not decision.allowed:
+        retry_after = {"Retry-After": str(decision.retry_after_seconds)}
+        raise GatewayError(429, "rate", "limit exceeded", retry_after)
+
+
+def client_ip(request: web.Request) -> str:
+    """The caller's address: the peer, or what the trusted proxies in front of us saw."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    chain.append(request.remote or "unknown")
+    hops = request.app[settings_key].TRUSTED_PROXY_HOPS
+    return chain[max(len(chain) - 1 - hops, 0)]
+
+
+def connection_scoped(headers: CIMultiDictProxy[str]) -> set[str]:
+    """Hop-by-hop headers plus any that the Connection header names."""
+    named = {
+        name.strip().lower()
+        for value in headers.getall(hdrs.CONNECTION, [])
+        for name in value.split(",")
+    }
+    return HOP_BY_HOP | named
+
+
+def upstream_headers(
+    request: web.Request, user_id: str | None, token: str | None
+) -> CIMultiDict[str]:
+    dropped = connection_scoped(request.headers) | REPLACED_REQUEST_HEADERS
+    headers = CIMultiDict(
+        (name, value)
+        for name, value in request.headers.items()
+        # Identity headers are the gateway's to set: a client-sent one is a forgery attempt.
+        if name.lower() not in dropped and not name.lower().startswith(IDENTITY_PREFIX)
+    )
+    headers[context.REQUEST_ID_HEADER] = request[request_id_key]
+    headers[context.TRACEPARENT_HEADER] = request[traceparent_key]
+    if user_id is not None:
+        headers[USER_ID_HEADER] = user_id
+        headers[hdrs.AUTHORIZATION] = f"Token {token}"
+    peer = request.remote or "unknown"
+    previous = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
+    headers["X-Forwarded-Proto"] = request.headers.get("X-Forwarded-Proto", request.scheme)
+    headers["X-Forwarded-Host"] = request.headers.get("X-Forwarded-Host", request.host)
+    return headers
+
+
+def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
+    dropped = connection_scoped(reply.headers)
+    return CIMultiDict((k, v) for k, v in reply.headers.items() if k.lower() not in dropped)
+
+
+async def forward(
+    request: web.Request, upstream: str, headers: CIMultiDict[str]
+) -> web.StreamResponse:
+    """Send the request on and stream the reply back; 502/504 if the upstream fails us."""
+    session = request.app[upstream_session_key]
+    # The path as routing saw it, appended to the upstream's base URL (never joined: a path
+    # like //host/x must stay a path, not become another host).
+    url = request.app[upstream_urls_key][upstream] + request.rel_url.raw_path_qs
+    errors = request.app[metrics_key].upstream_errors
+    try:
+        reply = await session.request(
+            request.method,
+            URL(url, encoded=True),
+            headers=headers,
+            data=request.content if request.body_exists else None,
+            allow_redirects=False,
+        )
+    except TimeoutError:
+        errors.labels(upstream, "timeout").inc()
+        raise GatewayError(504, "upstream", f"{upstream} timed out") from None
+    except aiohttp.ClientError as error:
+        errors.labels(upstream, "unavailable").inc()
+        log.warning("upstream unavailable", extra={"upstream": upstream, "error": repr(error)})
+        raise GatewayError(502, "upstream", f"{upstream} is unavailable") from None
+    async with reply:
+        response = web.StreamResponse(
+            status=reply.status, reason=reply.reason, headers=reply_headers(reply)
+        )
+        await response.prepare(request)
+        try:
+            async for chunk in reply.content.iter_any():
+                await response.write(chunk)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            # Too late for a 502: drop the connection so the client sees a truncated body.
+            errors.labels(upstream, "interrupted").inc()
+            raise ConnectionResetError(f"{upstream} broke off its reply") from error
+        await response.write_eof()
+        return response

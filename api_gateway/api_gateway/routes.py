@@ -1,0 +1,42 @@
+"""The routing table: which upstream answers which path. Names only; URLs come from settings."""
+
+from aiohttp import web
+
+from api_gateway import views
+from api_gateway.proxy import proxy_to
+from titanium_common.identity import JWKS_PATH
+
+AUTH_SERVICE, USER_SERVICE, WEBAPP = "auth_service", "user_service", "webapp"
+
+# A prefix matches itself and every path below it (/api/users, /api/users/login, ...).
+API_ROUTES = {
+    "/api/users": AUTH_SERVICE,
+    "/api/user": AUTH_SERVICE,
+    "/api/profiles": USER_SERVICE,
+    "/api/articles": WEBAPP,
+    "/api/tags": WEBAPP,
+}
+# Any other path under these is answered 404 by the gateway and never proxied.
+CLOSED_PREFIXES = ("/api", "/internal")
+# Everything else is the web UI and its static files.
+DEFAULT_UPSTREAM = WEBAPP
+
+
+def add_prefix(router: web.UrlDispatcher, prefix: str, handler) -> None:
+    router.add_route("*", prefix, handler)
+    router.add_route("*", prefix + "/{tail:.*}", handler)
+
+
+def setup_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/healthz", views.healthz)
+    router.add_get("/readyz", views.readyz)
+    router.add_get("/metrics", views.metrics)
+    router.add_get("/openapi.json", views.openapi)
+    # aiohttp tries the longest matching static prefix first, so the order below is for people.
+    for prefix, upstream in API_ROUTES.items():
+        add_prefix(router, prefix, proxy_to(upstream, reject_invalid_tokens=True))
+    router.add_route("*", JWKS_PATH, proxy_to(AUTH_SERVICE, reject_invalid_tokens=False))
+    for prefix in CLOSED_PREFIXES:
+        add_prefix(router, prefix, views.not_found)
+    router.add_route("*", "/{tail:.*}", proxy_to(DEFAULT_UPSTREAM, reject_invalid_tokens=False))

@@ -1,0 +1,175 @@
+"""Fixtures: fake upstreams (small aiohttp apps), Ed25519 signing keys, and the gateway client.
+
+Every test runs with in-process rate-limit counters and, when TITANIUM_REDIS_URL is set, again
+with Redis.
+"""
+
+import asyncio
+import json
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import jwt
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api_gateway.app import create_app
+from api_gateway.settings import load_settings
+from titanium_common.identity import JWKS_PATH, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+from titanium_common.testing import assert_reachable, configured_backends, redis_key_prefix
+
+UPSTREAM_NAMES = ("auth_service", "user_service", "webapp")
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def jwk(self) -> dict:
+        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**public, "kid": self.kid, "alg": TOKEN_ALGORITHM, "use": "sig"}
+
+    def token(self, sub: str | None = None, *, expires_in: float = 900, **claims) -> str:
+        payload = {
+            "sub": str(uuid.uuid4()) if sub is None else sub,
+            "iss": TOKEN_ISSUER,
+            "aud": TOKEN_AUDIENCE,
+            "iat": int(time.time()),
+            "exp": int(time.time() + expires_in),
+            **claims,
+        }
+        return jwt.encode(payload, self.private_key, TOKEN_ALGORITHM, headers={"kid": self.kid})
+
+
+@dataclass
+class FakeUpstreams:
+    """Three echo servers standing in for auth_service, user_service and webapp."""
+
+    urls: dict[str, str]
+    published_keys: list[SigningKey]
+    jwks_fetches: list[float] = field(default_factory=list)
+
+
+def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
+    """Answers any request with what it received. Query switches: delay=<s> answers late,
+    size=<bytes> streams a large body, cookies=1 sets cookies, a redirect and cache headers."""
+
+    async def jwks(request: web.Request) -> web.Response:
+        upstreams.jwks_fetches.append(time.monotonic())
+        return web.json_response({"keys": [key.jwk for key in upstreams.published_keys]})
+
+    async def echo(request: web.Request) -> web.StreamResponse:
+        if delay := request.query.get("delay"):
+            await asyncio.sleep(float(delay))
+        if size := request.query.get("size"):
+            return await stream_bytes(request, int(size))
+        body = await request.read()
+        headers = {}
+        if request.query.get("cookies"):
+            headers = {"Location": "/somewhere", "Cache-Control": "max-age=60", "ETag": '"v1"'}
+        response = web.json_response(
+            {
+                "upstream": name,
+                "method": request.method,
+                "path_qs": request.raw_path,
+                "headers": [[k, v] for k, v in request.headers.items()],
+                "body": body.decode(),
+            },
+            status=int(request.query.get("status", 200)),
+            headers=headers,
+        )
+        if request.query.get("cookies"):
+            response.set_cookie("session", "abc", httponly=True)
+            response.set_cookie("theme", "dark")
+        return response
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_get(JWKS_PATH, jwks)
+    app.router.add_route("*", "/{tail:.*}", echo)
+    return app
+
+
+async def stream_bytes(request: web.Request, size: int) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    await response.prepare(request)
+    chunk = b"x" * 65536
+    for _ in range(size // len(chunk)):
+        await response.write(chunk)
+    await response.write(b"x" * (size % len(chunk)))
+    await response.write_eof()
+    return response
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def echoed_headers(payload: dict) -> dict[str, list[str]]:
+    """Headers the fake upstream received, lower-cased names -> all values."""
+    received: dict[str, list[str]] = {}
+    for name, value in payload["headers"]:
+        received.setdefault(name.lower(), []).append(value)
+    return received
+
+
+@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
+def backend(request):
+    assert_reachable(request.param)
+    return request.param
+
+
+@pytest.fixture
+def signing_key() -> SigningKey:
+    return SigningKey(kid="key-1")
+
+
+@pytest.fixture
+async def upstreams(aiohttp_server, signing_key) -> FakeUpstreams:
+    fake = FakeUpstreams(urls={}, published_keys=[signing_key])
+    for name in UPSTREAM_NAMES:
+        server = await aiohttp_server(echo_app(name, fake))
+        fake.urls[name] = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+@pytest.fixture
+def make_gateway(aiohttp_client, upstreams, backend):
+    """Build a gateway client in front of the fake upstreams; keyword arguments are settings."""
+
+    async def make(**overrides):
+        settings = load_settings(
+            {
+                "AUTH_SERVICE_URL": upstreams.urls["auth_service"],
+                "USER_SERVICE_URL": upstreams.urls["user_service"],
+                "WEBAPP_URL": upstreams.urls["webapp"],
+                "REDIS_URL": backend.redis_url,
+                "REDIS_KEY_PREFIX": redis_key_prefix("api_gateway"),
+                "UPSTREAM_CONNECT_TIMEOUT_SECONDS": 0.5,
+                "UPSTREAM_READ_TIMEOUT_SECONDS": 0.5,
+                "PROMETHEUS_MULTIPROC_DIR": "",
+                **overrides,
+            }
+        )
+        return await aiohttp_client(create_app(settings))
+
+    return make
+
+
+@pytest.fixture
+async def gateway_client(make_gateway):
+    return await make_gateway()
+
+
+async def echo(response) -> dict:
+    """The fake upstream's account of the request it received."""
+    assert response.status == 200, await response.text()
+    return json.loads(await response.text())

@@ -1,0 +1,160 @@
+"""Forwarding: headers in and out, bodies streamed both ways, fast 502/504 from bad upstreams."""
+
+import io
+import time
+
+import pytest
+
+from tests.conftest import closed_port_url, echo, echoed_headers
+
+USER_ID = "0b6f2a52-3c55-4d0e-8f0e-0a3d9b0f7c21"
+
+
+@pytest.mark.parametrize("path", ["/api/articles", "/", "/.well-known/jwks.json"])
+async def test_client_sent_identity_headers_never_reach_upstreams(gateway_client, path):
+    forged = {
+        "X-Titanium-User-Id": "admin",
+        "x-titanium-role": "admin",
+        "X-TITANIUM-IMPERSONATE": "1",
+    }
+
+    response = await gateway_client.get(path, headers=forged)
+
+    if path == "/.well-known/jwks.json":
+        return  # the fake JWKS does not echo; the same code path is checked on the others
+    received = echoed_headers(await echo(response))
+    assert not [name for name in received if name.startswith("x-titanium-")]
+
+
+async def test_forged_identity_is_replaced_by_the_verified_one(gateway_client, signing_key):
+    headers = {
+        "Authorization": f"Token {signing_key.token(USER_ID)}",
+        "X-Titanium-User-Id": "someone-else",
+    }
+
+    received = echoed_headers(await echo(await gateway_client.get("/api/user", headers=headers)))
+
+    assert received["x-titanium-user-id"] == [USER_ID]
+
+
+async def test_hop_by_hop_headers_are_dropped_and_others_kept(gateway_client):
+    headers = {
+        "Connection": "keep-alive, X-Hop-Secret",
+        "X-Hop-Secret": "only for the next hop",
+        "Keep-Alive": "timeout=5",
+        "TE": "trailers",
+        "Proxy-Authorization": "Basic Zm9vOmJhcg==",
+        "Cookie": "session=abc",
+        "Accept-Language": "de",
+    }
+
+    response = await gateway_client.get(
+        "/", headers=headers, skip_auto_headers=["Accept-Encoding", "User-Agent"]
+    )
+
+    received = echoed_headers(await echo(response))
+    for name in ("x-hop-secret", "keep-alive", "te", "proxy-authorization"):
+        assert name not in received
+    assert received["cookie"] == ["session=abc"]
+    assert received["accept-language"] == ["de"]
+    # Not invented on the client's behalf (an added Accept-Encoding could return gzip to it).
+    assert "accept-encoding" not in received
+    assert "user-agent" not in received
+
+
+async def test_forwarded_headers_describe_the_original_request(gateway_client):
+    host = gateway_client.make_url("").host
+
+    first_hop = echoed_headers(await echo(await gateway_client.get("/")))
+    chained = echoed_headers(
+        await echo(await gateway_client.get("/", headers={"X-Forwarded-For": "203.0.113.7"}))
+    )
+
+    assert first_hop["x-forwarded-for"] == ["127.0.0.1"]
+    assert chained["x-forwarded-for"] == ["203.0.113.7, 127.0.0.1"]
+    assert first_hop["x-forwarded-proto"] == ["http"]
+    assert first_hop["x-forwarded-host"][0].startswith(host)
+
+
+async def test_request_body_and_content_type_are_forwarded(gateway_client):
+    body = '{"user":{"email":"jake@jake.jake","password":"jakejake"}}'
+
+    response = await gateway_client.post(
+        "/api/users/login", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    payload = await echo(response)
+    assert payload["body"] == body
+    assert echoed_headers(payload)["content-type"] == ["application/json"]
+
+
+async def test_large_request_body_is_streamed_up(gateway_client):
+    body = "y" * (5 * 1024 * 1024)
+
+    response = await gateway_client.put(
+        "/api/articles/big", data=io.BytesIO(body.encode()), skip_auto_headers=["Content-Type"]
+    )
+
+    payload = await echo(response)
+
+    assert payload["body"] == body
+    assert "content-type" not in echoed_headers(payload)  # none invented
+
+
+async def test_reply_headers_status_and_cookies_are_kept(gateway_client):
+    response = await gateway_client.get("/login?cookies=1&status=302", allow_redirects=False)
+
+    assert response.status == 302
+    assert response.headers["Location"] == "/somewhere"
+    assert response.headers["Cache-Control"] == "max-age=60"
+    assert response.headers["ETag"] == '"v1"'
+    cookies = response.headers.getall("Set-Cookie")
+    assert len(cookies) == 2
+    assert any(cookie.startswith("session=abc") and "HttpOnly" in cookie for cookie in cookies)
+
+
+async def test_large_response_is_streamed_intact(gateway_client):
+    size = 8 * 1024 * 1024 + 123
+
+    response = await gateway_client.get(f"/export?size={size}")
+
+    assert response.status == 200
+    received = 0
+    async for chunk in response.content.iter_any():
+        assert set(chunk) == {ord("x")}
+        received += len(chunk)
+    assert received == size
+
+
+async def test_dead_upstream_is_a_fast_502(make_gateway):
+    gateway = await make_gateway(USER_SERVICE_URL=closed_port_url())
+
+    started = time.monotonic()
+    response = await gateway.get("/api/profiles/jake")
+
+    assert time.monotonic() - started < 1.0
+    assert response.status == 502
+    assert await response.json() == {"errors": {"upstream": ["user_service is unavailable"]}}
+
+
+async def test_slow_upstream_is_a_504_within_the_read_timeout(gateway_client):
+    started = time.monotonic()
+    response = await gateway_client.get("/api/articles?delay=3")
+
+    assert time.monotonic() - started < 1.5  # read timeout 0.5 s in tests
+    assert response.status == 504
+    assert await response.json() == {"errors": {"upstream": ["webapp timed out"]}}
+
+
+async def test_upstream_failures_are_counted_by_kind(make_gateway):
+    gateway = await make_gateway(USER_SERVICE_URL=closed_port_url())
+    await gateway.get("/api/profiles/jake")
+    await gateway.get("/api/articles?delay=3")
+
+    metrics = await (await gateway.get("/metrics")).text()
+
+    assert (
+        'titanium_gateway_upstream_errors_total{kind="unavailable",upstream="user_service"} 1.0'
+        in metrics
+    )
+    assert 'titanium_gateway_upstream_errors_total{kind="timeout",upstream="webapp"} 1.0' in metrics
