@@ -167,3 +167,26 @@ def test_an_account_and_its_event_commit_together(app_context, monkeypatch):
         )
         == 0
     )
+
+
+def test_an_event_locked_by_another_relay_is_skipped(app, users, backend, fake_user_service):
+    if not backend.postgres_server_url:
+        pytest.skip("row locks need PostgreSQL (TITANIUM_POSTGRES_URL)")
+    fake_user_service.answer_status = 503
+    user = users.register()
+    fake_user_service.answer_status = 200
+    with app.app_context():
+        [event] = events_for(user["id"])
+        other_relay = db.engine.connect()
+        try:
+            other_relay.execute(
+                sa.text("SELECT id FROM outbox_events WHERE id = :id FOR UPDATE"), {"id": event.id}
+            )
+            deliver_due(now=utc_now() + timedelta(seconds=5))
+            assert fake_user_service.received_for(user["id"]) == []
+        finally:
+            other_relay.rollback()
+            other_relay.close()
+        deliver_due(now=utc_now() + timedelta(seconds=5))
+        assert len(fake_user_service.received_for(user["id"])) == 1
+        db.session.remove()
