@@ -57,7 +57,8 @@ class FakeUpstreams:
 
 def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
     """Answers any request with what it received. Query switches: delay=<s> answers late,
-    size=<bytes> streams a large body, cookies=1 sets cookies, a redirect and cache headers."""
+    size=<bytes> streams a large body (stall=<s> pauses it), status=<code>, and cookies=1 sets
+    cookies, a Location and cache headers."""
 
     async def jwks(request: web.Request) -> web.Response:
         upstreams.jwks_fetches.append(time.monotonic())
@@ -67,7 +68,7 @@ def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
         if delay := request.query.get("delay"):
             await asyncio.sleep(float(delay))
         if size := request.query.get("size"):
-            return await stream_bytes(request, int(size))
+            return await stream_bytes(request, int(size), float(request.query.get("stall", 0)))
         body = await request.read()
         headers = {}
         if request.query.get("cookies"):
@@ -94,12 +95,15 @@ def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
     return app
 
 
-async def stream_bytes(request: web.Request, size: int) -> web.StreamResponse:
+async def stream_bytes(request: web.Request, size: int, stall: float) -> web.StreamResponse:
+    """`size` bytes of "x"; with `stall`, a pause of that many seconds after the first chunk."""
     response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
     await response.prepare(request)
     chunk = b"x" * 65536
-    for _ in range(size // len(chunk)):
+    for number in range(size // len(chunk)):
         await response.write(chunk)
+        if number == 0 and stall:
+            await asyncio.sleep(stall)
     await response.write(b"x" * (size % len(chunk)))
     await response.write_eof()
     return response

@@ -1,0 +1,74 @@
+"""Settings from the environment, the command-line entry point, and multiprocess metrics."""
+
+import os
+import runpy
+import subprocess
+import sys
+
+import pytest
+from aiohttp import web
+
+from api_gateway.settings import load_settings
+
+
+def test_defaults_work_on_a_laptop(monkeypatch):
+    for name in ("AUTH_SERVICE_URL", "REDIS_URL", "TITANIUM_REDIS_URL", "RATE_LIMIT_REQUESTS"):
+        monkeypatch.delenv(name, raising=False)
+
+    settings = load_settings()
+
+    assert settings.PORT == 8080
+    assert settings.REDIS_URL == ""
+    assert settings.RATE_LIMIT_REQUESTS == 1200
+    assert settings.upstream_urls()["auth_service"] == "http://127.0.0.1:8082"
+
+
+def test_environment_and_overrides_are_read(monkeypatch):
+    monkeypatch.setenv("TITANIUM_REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("RATE_LIMIT_REQUESTS", "5")
+    monkeypatch.setenv("USER_SERVICE_URL", "http://user-service:8000/")
+
+    settings = load_settings({"PORT": 9000})
+
+    assert settings.REDIS_URL == "redis://cache:6379/0"
+    assert settings.RATE_LIMIT_REQUESTS == 5
+    assert settings.PORT == 9000
+    assert settings.upstream_urls()["user_service"] == "http://user-service:8000"
+
+
+def test_a_malformed_number_stops_the_boot(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_REQUESTS", "lots")
+
+    with pytest.raises(ValueError, match="RATE_LIMIT_REQUESTS"):
+        load_settings()
+
+
+def test_python_dash_m_serves_on_host_and_port(monkeypatch):
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "18080")
+    served = {}
+    monkeypatch.setattr(web, "run_app", lambda app, **options: served.update(options, app=app))
+    monkeypatch.setattr("titanium_common.logging.configure_logging", lambda *args: None)
+
+    runpy.run_module("api_gateway", run_name="__main__")
+
+    assert isinstance(served["app"], web.Application)
+    assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+
+
+def test_metrics_aggregate_across_worker_processes(tmp_path):
+    # prometheus_client picks its storage at import time, so each "worker" is a fresh process.
+    metrics = f"__import__('api_gateway.metrics').metrics.GatewayMetrics({str(tmp_path)!r})"
+    worker = f"{metrics}.observe('webapp', 'BREW', 200, 0.01)"
+    scrape = f"print({metrics}.exposition().decode())"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", worker], env=env, check=True)
+
+    text = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+    assert (
+        'titanium_gateway_requests_total{method="OTHER",status="200",upstream="webapp"} 2.0' in text
+    )

@@ -1,0 +1,59 @@
+"""The endpoints the gateway answers itself."""
+
+from tests.test_ratelimit import DEAD_REDIS
+
+
+async def test_healthz_checks_nothing_but_the_process(make_gateway):
+    gateway = await make_gateway(REDIS_URL=DEAD_REDIS, WEBAPP_URL="http://127.0.0.1:1")
+
+    response = await gateway.get("/healthz")
+
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_readyz_names_the_counter_store(gateway_client, backend):
+    response = await gateway_client.get("/readyz")
+
+    assert response.status == 200
+    expected = "redis" if backend.redis_url else "in-process"
+    assert await response.json() == {
+        "status": "ready",
+        "checks": {"redis": {"status": "ok", "backend": expected}},
+    }
+
+
+async def test_readyz_fails_when_configured_redis_is_down(make_gateway):
+    gateway = await make_gateway(REDIS_URL=DEAD_REDIS)
+
+    response = await gateway.get("/readyz")
+
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "not ready"
+    assert body["checks"]["redis"]["status"] == "down"
+
+
+async def test_readyz_does_not_depend_on_upstreams(make_gateway):
+    gateway = await make_gateway(
+        AUTH_SERVICE_URL="http://127.0.0.1:1",
+        USER_SERVICE_URL="http://127.0.0.1:1",
+        WEBAPP_URL="http://127.0.0.1:1",
+    )
+
+    assert (await gateway.get("/readyz")).status == 200
+
+
+async def test_openapi_document_describes_the_gateway_endpoints(gateway_client):
+    response = await gateway_client.get("/openapi.json")
+
+    document = await response.json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {"/healthz", "/readyz", "/metrics", "/openapi.json"}
+
+
+async def test_metrics_are_prometheus_text(gateway_client):
+    response = await gateway_client.get("/metrics")
+
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    assert "# TYPE titanium_gateway_requests_total counter" in await response.text()
