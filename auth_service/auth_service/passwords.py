@@ -18,12 +18,12 @@ class Passwords:
         return self.hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password; with no account (`None`) do the same work and answer False."""
         try:
-            return self.hasher.verify(password_hash or self.dummy_hash, password) and bool(
-                password_hash
-            )
+            matches = self.hasher.verify(password_hash or self.dummy_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+        return matches and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self.hasher.check_needs_rehash(password_hash)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import redis
-from flask import Flask, current_app
+from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,3 @@ class GuardedRedis:
 
 def init_app(app: Flask) -> None:
     app.extensions["redis"] = GuardedRedis(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"])
-
-
-def guarded_redis() -> GuardedRedis:
-    return current_app.extensions["redis"]
