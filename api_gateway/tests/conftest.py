@@ -57,7 +57,8 @@ class FakeUpstreams:
 
 def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
     """Answers any request with what it received. Query switches: delay=<s> answers late,
-    size=<bytes> streams a large body (stall=<s> pauses it), status=<code>, and cookies=1 sets
+    size=<bytes> streams a body (stall=<s> pauses it, declared=1 sends its Content-Length),
+    status=<code>, and cookies=1 sets
     cookies, a Location and cache headers."""
 
     async def jwks(request: web.Request) -> web.Response:
@@ -98,6 +99,8 @@ def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
 async def stream_bytes(request: web.Request, size: int, stall: float) -> web.StreamResponse:
     """`size` bytes of "x"; with `stall`, a pause of that many seconds after the first chunk."""
     response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    if request.query.get("declared"):
+        response.content_length = size
     await response.prepare(request)
     chunk = b"x" * 65536
     for number in range(size // len(chunk)):

@@ -158,3 +158,25 @@ async def test_upstream_failures_are_counted_by_kind(make_gateway):
         in metrics
     )
     assert 'titanium_gateway_upstream_errors_total{kind="timeout",upstream="webapp"} 1.0' in metrics
+
+
+async def test_head_requests_get_headers_without_a_body(gateway_client):
+    response = await gateway_client.head("/api/articles")
+
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert await response.read() == b""
+
+
+async def test_a_small_reply_that_stalls_is_a_504(gateway_client):
+    response = await gateway_client.get("/export?size=100000&declared=1&stall=3")
+
+    assert response.status == 504
+    assert await response.json() == {"errors": {"upstream": ["webapp timed out"]}}
+
+
+async def test_a_small_reply_keeps_its_content_length(gateway_client):
+    response = await gateway_client.get("/export?size=100000&declared=1")
+
+    assert response.headers["Content-Length"] == "100000"
+    assert len(await response.read()) == 100000
