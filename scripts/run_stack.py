@@ -11,7 +11,7 @@ import urllib.request
 
 from honcho.manager import Manager
 
-from scripts.stack import REPO, StackConfig, environment_for, prepare, processes
+from scripts.stack import StackConfig, prepare, processes
 
 
 def announce_when_ready(url: str, timeout: float = 120) -> None:
@@ -36,8 +36,9 @@ def main() -> int:
     prepare(config, say=lambda line: print(line, flush=True))
 
     manager = Manager()
-    for name, argv in processes().items():
-        manager.add_process(name, shlex.join(argv), env=environment_for(config, name), cwd=REPO)
+    for name, process in processes().items():
+        env = config.service_environment(process.service)
+        manager.add_process(name, shlex.join(process.argv), env=env, cwd=process.cwd)
     print("==> Starting " + ", ".join(processes()), flush=True)
     threading.Thread(target=announce_when_ready, args=(config.base_url(),), daemon=True).start()
     manager.loop()

@@ -96,24 +96,37 @@ class StackConfig:
         return env
 
 
-def processes() -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class Process:
+    """One long-running process; it runs from its service's folder so that folder's package,
+    not the same-named project folder at the repository root, is what gets imported."""
+
+    service: str
+    argv: list[str]
+
+    @property
+    def cwd(self) -> Path:
+        return REPO / self.service
+
+
+def processes() -> dict[str, Process]:
     """Every long-running process of the stack, by name."""
 
-    def gunicorn(service: str, app: str) -> list[str]:
-        return [str(BIN / "gunicorn"), "-c", f"{service}/gunicorn.conf.py", app]
+    def gunicorn(service: str, app: str) -> Process:
+        return Process(service, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app])
 
+    relay = Process("auth_service", [*flask_command("auth_service"), "outbox", "relay"])
     return {
         "auth_service": gunicorn("auth_service", "auth_service:create_app()"),
-        "outbox_relay": [str(BIN / "flask"), "--app", "auth_service", "outbox", "relay"],
+        "outbox_relay": relay,
         "user_service": gunicorn("user_service", "user_service:create_app()"),
         "webapp": gunicorn("webapp", "webapp:create_app()"),
         "api_gateway": gunicorn("api_gateway", "api_gateway.app:create_app()"),
     }
 
 
-def environment_for(config: StackConfig, process: str) -> dict[str, str]:
-    service = "auth_service" if process == "outbox_relay" else process
-    return config.service_environment(service)
+def flask_command(service: str) -> list[str]:
+    return [str(BIN / "flask"), "--app", service]
 
 
 def prepare(config: StackConfig, say=print) -> None:
@@ -133,8 +146,8 @@ def prepare(config: StackConfig, say=print) -> None:
 
 def flask(service: str, config: StackConfig, *args: str) -> None:
     subprocess.run(
-        [str(BIN / "flask"), "--app", service, *args],
-        cwd=REPO,
+        [*flask_command(service), *args],
+        cwd=REPO / service,
         env=config.service_environment(service),
         check=True,
         stdout=subprocess.DEVNULL,
@@ -157,11 +170,12 @@ class Stack:
         self.running: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> None:
+        process = processes()[name]
         with (self.log_dir / f"{name}.log").open("ab") as log:
             self.running[name] = subprocess.Popen(
-                processes()[name],
-                cwd=REPO,
-                env=environment_for(self.config, name),
+                process.argv,
+                cwd=process.cwd,
+                env=self.config.service_environment(process.service),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -1,8 +1,10 @@
 """Access-token verification against auth_service's JWKS.
 
-The JWKS is cached for JWKS_CACHE_SECONDS. A token whose `kid` is not in the cache triggers one
-refetch (keys rotate), but never more often than JWKS_MIN_REFETCH_SECONDS, so a flood of tokens
-with made-up kids costs auth_service at most one request per interval.
+The JWKS is cached for JWKS_CACHE_SECONDS. A token whose `kid` is not in the cache triggers a
+refetch (keys rotate), but never more often than JWKS_MIN_REFETCH_SECONDS: a request that needs a
+refetch inside that interval waits for the next one instead of being refused, and every request
+waiting meanwhile shares it. So a flood of made-up kids costs auth_service one request per
+interval, and a token signed by a freshly rotated key is never refused.
 """
 
 import asyncio
@@ -90,15 +92,17 @@ class JwksCache:
             self._clock() - self._fetched_at < self._cache_seconds
         )
 
-    def _may_fetch(self) -> bool:
-        return self._attempted_at is None or (
-            self._clock() - self._attempted_at >= self._min_refetch_seconds
-        )
-
     async def _refresh(self) -> None:
-        async with self._lock:  # concurrent misses share one fetch
-            if not self._may_fetch():
-                return
+        asked_at = self._clock()
+        async with self._lock:
+            if self._attempted_at is not None and self._attempted_at >= asked_at:
+                return  # a fetch started after this request asked: its result is the answer
+            if self._attempted_at is not None:
+                wait = self._attempted_at + self._min_refetch_seconds - self._clock()
+                if wait > 0 and self._last_fetch_failed:
+                    return  # auth_service is away: answer 503 now rather than queue up
+                if wait > 0:
+                    await asyncio.sleep(wait)
             self._attempted_at = self._clock()
             try:
                 async with self._session.get(

@@ -24,7 +24,8 @@ class Settings:
     REDIS_TIMEOUT_SECONDS: float
     REDIS_BACKOFF_SECONDS: float
     JWKS_CACHE_SECONDS: float
-    # Unknown kids trigger a JWKS refetch at most this often, so bogus tokens cannot flood auth.
+    # Unknown kids trigger a JWKS refetch at most this often (requests in between wait for it),
+    # so bogus tokens cannot flood auth_service.
     JWKS_MIN_REFETCH_SECONDS: float
     RATE_LIMIT_REQUESTS: int
     RATE_LIMIT_WINDOW_SECONDS: int
@@ -59,7 +60,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         REDIS_TIMEOUT_SECONDS=env_float("REDIS_TIMEOUT_SECONDS", 0.25),
         REDIS_BACKOFF_SECONDS=env_float("REDIS_BACKOFF_SECONDS", 5.0),
         JWKS_CACHE_SECONDS=env_float("JWKS_CACHE_SECONDS", 300.0),
-        JWKS_MIN_REFETCH_SECONDS=env_float("JWKS_MIN_REFETCH_SECONDS", 5.0),
+        JWKS_MIN_REFETCH_SECONDS=env_float("JWKS_MIN_REFETCH_SECONDS", 1.0),
         RATE_LIMIT_REQUESTS=env_int("RATE_LIMIT_REQUESTS", 1200),
         RATE_LIMIT_WINDOW_SECONDS=env_int("RATE_LIMIT_WINDOW_SECONDS", 60),
         TRUSTED_PROXY_HOPS=env_int("TRUSTED_PROXY_HOPS", 0),

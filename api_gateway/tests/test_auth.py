@@ -1,5 +1,6 @@
 """Token checks at the edge: verified subject passed on, anything doubtful refused or dropped."""
 
+import asyncio
 import json
 import time
 
@@ -121,14 +122,35 @@ async def test_bogus_kids_do_not_hammer_auth_service(gateway_client, upstreams, 
     valid = {"Authorization": f"Token {signing_key.token(USER_ID)}"}
     assert (await gateway_client.get("/api/user", headers=valid)).status == 200
 
-    for number in range(20):
-        bogus = SigningKey(kid=f"bogus-{number}").token(USER_ID)
+    async def bogus(number: int) -> int:
+        token = SigningKey(kid=f"bogus-{number}").token(USER_ID)
         response = await gateway_client.get(
-            "/api/user", headers={"Authorization": f"Token {bogus}"}
+            "/api/user", headers={"Authorization": f"Token {token}"}
         )
-        assert response.status == 401
+        return response.status
 
-    assert len(upstreams.jwks_fetches) == 1
+    statuses = await asyncio.gather(*(bogus(number) for number in range(20)))
+
+    assert statuses == [401] * 20
+    assert len(upstreams.jwks_fetches) == 2  # the first key lookup, then one shared refetch
+
+
+async def test_a_rotated_key_inside_the_refetch_interval_waits_instead_of_failing(
+    make_gateway, upstreams, signing_key
+):
+    gateway = await make_gateway(JWKS_MIN_REFETCH_SECONDS=0.3)
+    bogus = SigningKey(kid="bogus").token(USER_ID)
+    await gateway.get("/api/user", headers={"Authorization": f"Token {bogus}"})
+    new_key = SigningKey(kid="key-2")
+    upstreams.published_keys.append(new_key)
+
+    started = time.monotonic()
+    response = await gateway.get(
+        "/api/user", headers={"Authorization": f"Token {new_key.token(USER_ID)}"}
+    )
+
+    assert response.status == 200
+    assert time.monotonic() - started < 1.0
 
 
 async def test_auth_service_down_gives_fast_503_then_no_retry_storm(make_gateway, signing_key):

@@ -33,6 +33,8 @@ def gunicorn_settings(service: str, *, worker_class: str | None = None) -> dict:
         "keepalive": env_int("WEB_KEEPALIVE", 5),
         "proc_name": service,
         "accesslog": None,
+        # One control socket per user would be shared by every service's master; none is used.
+        "control_socket_disable": True,
         # Heartbeat files in memory: a read-only root filesystem has no writable /tmp on disk.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108
         "logconfig_dict": {

@@ -50,4 +50,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # Access lines come from our own request logging, with route and duration.
     logging.getLogger("gunicorn.access").disabled = True
     logging.getLogger("aiohttp.access").disabled = True
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for chatty in ("werkzeug", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
