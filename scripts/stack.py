@@ -238,7 +238,11 @@ def launch(config: StackConfig, log_dir: Path) -> Stack:
     """Prepare and start every process of the stack in the background; return once all answer."""
     prepare(config, say=lambda _line: None)
     stack = Stack(config, log_dir)
-    for name in processes():
-        stack.start(name)
-    stack.wait_until_healthy()
+    try:
+        for name in processes():
+            stack.start(name)
+        stack.wait_until_healthy()
+    except BaseException:
+        stack.shutdown()  # never leave half a stack running
+        raise
     return stack
