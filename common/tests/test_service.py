@@ -78,6 +78,28 @@ def test_json_responses_declare_utf8_and_echo_the_request_id(make_app):
     assert response.headers["X-Request-ID"] == "abc"
 
 
+def test_the_access_log_counts_database_queries(make_app, caplog):
+    import sqlalchemy as sa
+
+    app = make_app({})
+    engine = sa.create_engine("sqlite://")
+
+    @app.get("/two-queries")
+    def two_queries():
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            conn.execute(sa.text("SELECT 2"))
+        return {}
+
+    with caplog.at_level("INFO", logger="titanium.access"):
+        app.test_client().get("/two-queries")
+        app.test_client().get("/two-queries")
+
+    counts = [record.db_queries for record in caplog.records if record.name == "titanium.access"]
+    assert counts == [2, 2]  # counted per request, not accumulated
+    engine.dispose()
+
+
 def test_openapi_and_metrics_are_served(make_app):
     client = make_app({}).test_client()
 

@@ -19,6 +19,7 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 span_id_var: ContextVar[str | None] = ContextVar("span_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+db_queries_var: ContextVar[int] = ContextVar("db_queries", default=0)
 
 
 def accept_request_id(value: str | None) -> str:
@@ -44,6 +45,7 @@ def begin(request_id: str | None, traceparent: str | None) -> str:
     trace_id_var.set(trace_id)
     span_id_var.set(span_id)
     user_id_var.set(None)
+    db_queries_var.set(0)
     return outgoing
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from flask import Blueprint, Flask, g, jsonify, request
 from prometheus_client import REGISTRY, CollectorRegistry
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from titanium_common import context
 from titanium_common.identity import USER_ID_HEADER
@@ -39,6 +41,12 @@ def init_service(
     _init_metrics(app)
 
 
+@event.listens_for(Engine, "before_cursor_execute")
+def _count_query(*_args) -> None:
+    # Every statement of every engine in this process counts toward the current request.
+    context.db_queries_var.set(context.db_queries_var.get() + 1)
+
+
 def _init_request_context(app: Flask) -> None:
     @app.before_request
     def begin_request():
@@ -62,6 +70,7 @@ def _init_request_context(app: Flask) -> None:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(duration_ms, 2),
+                "db_queries": context.db_queries_var.get(),
             },
         )
         return response
