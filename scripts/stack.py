@@ -5,6 +5,7 @@ stack from here, so what the tests and benchmarks start is exactly what a develo
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -93,7 +94,19 @@ class StackConfig:
         env["PORT"] = str(getattr(self.ports, "gateway" if name == "api_gateway" else name, 0))
         if name in DATABASE_OWNERS:
             env["DATABASE_URL"] = self.database_url(name)
+        if name == "webapp":
+            env["SECRET_KEY"] = session_secret(self.var_dir)
         return env
+
+
+def session_secret(var_dir: Path) -> str:
+    """The webapp's session-signing key: generated once per var dir, never in the repository."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
