@@ -1,25 +1,51 @@
-"""webapp: the Titanium blog readers and authors use (server-rendered Flask + HTMX)."""
+"""webapp: the Titanium blog readers and authors use (server-rendered Flask + HTMX), and the
+articles, comments, favorites and tags API."""
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import redis
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from titanium_common.backends import ensure_database
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
+from webapp import api, errors
+from webapp.extensions import db, migrate
+from webapp.profiles import client as profiles_client
+from webapp.settings import SERVICE, load_settings
 
 PACKAGE_DIR = Path(__file__).parent
 
 
-def create_app(settings_override: dict | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.from_object("webapp.settings")
-    app.config.update(settings_override or {})
-    configure_logging("webapp", app.config["LOG_LEVEL"])
+def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
+    settings = load_settings(settings_override)
+    configure_logging(SERVICE, settings["LOG_LEVEL"])
 
+    app = Flask(__name__)
+    app.config.from_mapping(
+        settings,
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
     # Behind api_gateway (and the Istio ingress): trust one proxy hop for client address and scheme.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    init_service(app, readiness={}, openapi_file=PACKAGE_DIR / "openapi.yaml")
+    # One database per service on a shared server: the first boot creates ours.
+    ensure_database(settings["DATABASE_URL"])
+    db.init_app(app)
+    migrate.init_app(app, db)
+    profiles_client.init_app(app)
+
+    init_service(
+        app,
+        readiness={"database": _database_backend, "redis": _redis_check(settings)},
+        openapi_file=PACKAGE_DIR / "openapi.yaml",
+    )
+    errors.init_app(app)
+    api.init_app(app)
 
     from webapp.home.views import bp as home_bp
 
@@ -30,3 +56,24 @@ def create_app(settings_override: dict | None = None) -> Flask:
         return {"site_name": app.config["SITE_NAME"]}
 
     return app
+
+
+def _database_backend() -> str:
+    db.session.execute(sa.text("SELECT 1"))
+    return db.engine.dialect.name
+
+
+def _redis_check(settings: Mapping[str, Any]):
+    """Redis is optional for webapp: reported by /readyz, never a reason to be unready."""
+    if not settings["REDIS_URL"]:
+        return lambda: "not configured"
+    timeout = settings["REDIS_SOCKET_TIMEOUT_SECONDS"]
+    client = redis.Redis.from_url(
+        settings["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+
+    def ping() -> str:
+        client.ping()
+        return "redis"
+
+    return ping

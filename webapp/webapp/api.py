@@ -1,0 +1,59 @@
+"""The JSON API (RealWorld, CONTRACT.md part 1): articles, comments, favorites and tags.
+
+Identity comes from X-Titanium-User-Id, set by api_gateway after it verified the token.
+"""
+
+import re
+import uuid
+
+from flask import Flask, request
+
+from titanium_common.api import INVALID, ApiError
+from titanium_common.identity import USER_ID_HEADER
+
+DEFAULT_LIMIT = 20
+# Larger numbers cannot be stored in a database integer: they are invalid, not a 500.
+MAX_INTEGER = 2**31 - 1
+_DIGITS = re.compile(r"^[0-9]+$")
+
+
+def init_app(app: Flask) -> None:
+    from webapp.articles.api import bp as articles_bp
+    from webapp.comments.api import bp as comments_bp
+    from webapp.tags.api import bp as tags_bp
+
+    app.register_blueprint(articles_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(tags_bp)
+
+
+def optional_viewer_id() -> str | None:
+    """None for anonymous callers; a malformed id is an invalid token, as the contract says."""
+    value = request.headers.get(USER_ID_HEADER)
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiError.one(401, "token", INVALID) from None
+
+
+def required_viewer_id() -> str:
+    viewer_id = optional_viewer_id()
+    if viewer_id is None:
+        raise ApiError.one(401, "token", "is missing")
+    return viewer_id
+
+
+def paging() -> tuple[int, int]:
+    """(limit, offset) from the query string: 422 "is invalid" unless limit >= 1, offset >= 0."""
+    return _whole_number("limit", DEFAULT_LIMIT, minimum=1), _whole_number("offset", 0, minimum=0)
+
+
+def _whole_number(name: str, default: int, *, minimum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not _DIGITS.match(raw) or not minimum <= int(raw) <= MAX_INTEGER:
+        raise ApiError.one(422, name, INVALID)
+    return int(raw)

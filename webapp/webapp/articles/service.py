@@ -1,0 +1,404 @@
+"""Articles: listing, search, reading, writing and favoriting. Plain functions free of
+request/g, shared by the JSON API and the web UI. Errors are the contract's ApiErrors."""
+
+import math
+import re
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from titanium_common.api import INVALID, ApiError, FieldErrors
+from webapp import search as full_text
+from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
+from webapp.extensions import db
+from webapp.models import Article, Comment, Favorite, Tag, account_uuid, article_tags
+from webapp.profiles import client as profiles
+from webapp.profiles.client import Profile
+
+MAX_SLUG_BASE = 80
+MAX_TAG_LENGTH = 64
+WORDS_PER_MINUTE = 200
+# A fresh slug collides with another insert only in a race; give up after a few rounds.
+SAVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    slug: str
+    title: str
+    description: str
+    body: str
+    tags: list[str]  # sorted, unique
+    created_at: datetime
+    updated_at: datetime
+    favorited: bool
+    favorites_count: int
+    author: Profile
+    draft: bool
+
+    def to_json(self, with_body: bool = True) -> dict[str, Any]:
+        """The RealWorld Article; list items leave out the body."""
+        data = {
+            "slug": self.slug,
+            "title": self.title,
+            "description": self.description,
+            "body": self.body,
+            "tagList": self.tags,
+            "createdAt": iso_ms(self.created_at),
+            "updatedAt": iso_ms(self.updated_at),
+            "favorited": self.favorited,
+            "favoritesCount": self.favorites_count,
+            "author": self.author.public(),
+        }
+        if not with_body:
+            del data["body"]
+        return data
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    articles: list[ArticleView]
+    total: int
+
+
+def not_found() -> ApiError:
+    return ApiError.one(404, "article", "not found")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def list_articles(
+    viewer_id, *, tag=None, author=None, favorited=None, limit=20, offset=0
+) -> ArticlePage:
+    """Published articles, newest first; the filters combine with AND."""
+    query = _published()
+    if tag is not None:
+        query = query.where(
+            Article.id.in_(
+                sa.select(article_tags.c.article_id)
+                .join(Tag, Tag.id == article_tags.c.tag_id)
+                .where(Tag.name == tag)
+            )
+        )
+    for username, restrict in ((author, _by_author), (favorited, _favorited_by)):
+        if username is None:
+            continue
+        profile = profiles.profile_by_username(username, None)
+        if profile is None:
+            return ArticlePage([], 0)
+        query = restrict(query, account_uuid(profile.id))
+    return _page(query, viewer_id, limit, offset)
+
+
+def feed(viewer_id, *, limit=20, offset=0) -> ArticlePage:
+    """Published articles by the authors the viewer follows, newest first."""
+    followed = [account_uuid(account_id) for account_id in profiles.following_ids(str(viewer_id))]
+    if not followed:
+        return ArticlePage([], 0)
+    return _page(_published().where(Article.author_id.in_(followed)), viewer_id, limit, offset)
+
+
+def search(query: str, viewer_id, *, limit=20, offset=0) -> ArticlePage:
+    """Published articles matching `query`, best match first."""
+    if not query.strip():
+        return ArticlePage([], 0)
+    clause, rank = full_text.matching(query.strip(), db.engine.dialect.name)
+    return _page(_published().where(clause), viewer_id, limit, offset, rank=rank)
+
+
+def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
+    """The author's unpublished articles, newest first."""
+    query = sa.select(Article).where(
+        Article.draft.is_(True), Article.author_id == account_uuid(author_id)
+    )
+    return _page(query, author_id, limit, offset)
+
+
+def get_article(slug: str, viewer_id) -> ArticleView:
+    """One article; a draft is found only by its author."""
+    return _views([visible_article(slug, viewer_id)], viewer_id)[0]
+
+
+def all_tags() -> list[str]:
+    """Every tag on at least one published article, sorted."""
+    used = (
+        sa.select(article_tags.c.tag_id)
+        .join(Article, Article.id == article_tags.c.article_id)
+        .where(Article.draft.is_(False), article_tags.c.tag_id == Tag.id)
+    )
+    return list(db.session.scalars(sa.select(Tag.name).where(used.exists()).order_by(Tag.name)))
+
+
+def reading_minutes(body: str) -> int:
+    return max(1, math.ceil(len(body.split()) / WORDS_PER_MINUTE))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def create_article(author_id, fields: dict, *, draft: bool = False) -> ArticleView:
+    """A new article from the API body's fields (title, description, body, tagList?)."""
+    values = _validated(fields, partial=False)
+    for attempt in range(SAVE_ATTEMPTS):
+        now = now_ms()
+        article = Article(
+            slug=_free_slug(values["title"], force_suffix=attempt > 0),
+            title=values["title"],
+            description=values["description"],
+            body=values["body"],
+            author_id=account_uuid(author_id),
+            draft=draft,
+            created_at=now,
+            updated_at=now,
+            tags=_tags_named(values["tags"]),
+        )
+        if _saved(article):
+            return _views([article], author_id)[0]
+    raise RuntimeError("could not store the article after several attempts")
+
+
+def check_editable(slug: str, editor_id) -> Article:
+    """The article if `editor_id` may change it: 404 unknown (or someone else's draft), then 403."""
+    article = visible_article(slug, editor_id)
+    if article.author_id != account_uuid(editor_id):
+        raise ApiError.one(403, "article", "forbidden")
+    return article
+
+
+def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = None) -> ArticleView:
+    """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes."""
+    article = check_editable(slug, editor_id)
+    values = _validated(fields, partial=True)
+    new_title = values.get("title", article.title)
+    retitled = slugify(new_title) != slugify(article.title)
+    for attempt in range(SAVE_ATTEMPTS):
+        if retitled:
+            article.slug = _free_slug(new_title, force_suffix=attempt > 0)
+        for name in ("title", "description", "body"):
+            if name in values:
+                setattr(article, name, values[name])
+        if "tags" in values:
+            article.tags = _tags_named(values["tags"])
+        article.updated_at = strictly_after(article.updated_at)
+        if draft is not None:
+            if article.draft and not draft:
+                # Publishing puts the article at the top of the lists, as a new one.
+                article.created_at = article.updated_at
+            article.draft = draft
+        if _saved(article):
+            return _views([article], editor_id)[0]
+        article = check_editable(slug, editor_id)
+    raise RuntimeError("could not store the article after several attempts")
+
+
+def delete_article(slug: str, editor_id) -> None:
+    article = check_editable(slug, editor_id)
+    db.session.execute(sa.delete(Comment).where(Comment.article_id == article.id))
+    db.session.execute(sa.delete(Favorite).where(Favorite.article_id == article.id))
+    db.session.delete(article)  # its article_tags rows go with it
+    db.session.commit()
+
+
+def favorite(slug: str, user_id) -> ArticleView:
+    """Idempotent: favoriting twice counts once."""
+    article = visible_article(slug, user_id)
+    user = account_uuid(user_id)
+    if db.session.get(Favorite, (user, article.id)) is None:
+        db.session.add(Favorite(user_id=user, article_id=article.id))
+        _bump_favorites(article, +1)
+        if not _saved(article):  # the same user favorited it concurrently: already counted
+            article = visible_article(slug, user_id)
+    return _views([article], user_id)[0]
+
+
+def unfavorite(slug: str, user_id) -> ArticleView:
+    article = visible_article(slug, user_id)
+    removed = db.session.execute(
+        sa.delete(Favorite).where(
+            Favorite.user_id == account_uuid(user_id), Favorite.article_id == article.id
+        )
+    ).rowcount
+    if removed:
+        _bump_favorites(article, -1)
+    db.session.commit()
+    return _views([article], user_id)[0]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    """Kebab-case ASCII: "Hello, Wörld!" -> "hello-world"."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:MAX_SLUG_BASE].strip("-") or "article"
+
+
+def _free_slug(title: str, *, force_suffix: bool) -> str:
+    base = slugify(title)
+    candidate = base
+    while force_suffix or _slug_taken(candidate):
+        force_suffix = False
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def _slug_taken(slug: str) -> bool:
+    return db.session.scalar(sa.select(Article.id).where(Article.slug == slug)) is not None
+
+
+def _saved(article: Article) -> bool:
+    """Commit; False (and rolled back) when a unique key was taken by a concurrent write."""
+    db.session.add(article)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _bump_favorites(article: Article, delta: int) -> None:
+    # In SQL, so concurrent favorites of the same article never lose a count.
+    db.session.execute(
+        sa.update(Article)
+        .where(Article.id == article.id)
+        .values(favorites_count=Article.favorites_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(article, ["favorites_count"])
+
+
+def _validated(fields: dict, *, partial: bool) -> dict[str, Any]:
+    errors = FieldErrors()
+    values: dict[str, Any] = {}
+    for name in ("title", "description", "body"):
+        if partial and name not in fields:
+            continue
+        text = errors.required_text(fields, name)
+        if text is not None and "\x00" in text:  # PostgreSQL text cannot hold NUL
+            errors.add(name, INVALID)
+        elif text is not None:
+            # The body keeps its markdown indentation; title and description are trimmed.
+            values[name] = fields[name] if name == "body" else text
+    if "tagList" in fields:
+        values["tags"] = _tag_names(fields["tagList"], errors)
+    elif not partial:
+        values["tags"] = []
+    errors.raise_if_any()
+    return values
+
+
+def _tag_names(raw: Any, errors: FieldErrors) -> list[str]:
+    if not isinstance(raw, list):
+        errors.add("tagList", "must be an array")
+        return []
+    names: list[str] = []
+    for item in raw:
+        if not isinstance(item, str) or "\x00" in item:
+            errors.add("tagList", INVALID)
+            return []
+        name = item.strip()
+        if len(name) > MAX_TAG_LENGTH:
+            errors.add("tagList", f"is too long (maximum is {MAX_TAG_LENGTH} characters per tag)")
+            return []
+        if name and name not in names:
+            names.append(name)
+    return sorted(names)
+
+
+def _tags_named(names: Sequence[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {
+        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
+    }
+    return [existing.get(name) or Tag(name=name) for name in names]
+
+
+def _published() -> sa.Select:
+    return sa.select(Article).where(Article.draft.is_(False))
+
+
+def _by_author(query: sa.Select, author_id: uuid.UUID) -> sa.Select:
+    return query.where(Article.author_id == author_id)
+
+
+def _favorited_by(query: sa.Select, user_id: uuid.UUID) -> sa.Select:
+    return query.join(Favorite, Favorite.article_id == Article.id).where(
+        Favorite.user_id == user_id
+    )
+
+
+def visible_article(slug: str, viewer_id) -> Article:
+    """The article row; 404 when unknown, or a draft and `viewer_id` is not its author."""
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if article is None or (
+        article.draft and (viewer_id is None or article.author_id != account_uuid(viewer_id))
+    ):
+        raise not_found()
+    return article
+
+
+def _page(query: sa.Select, viewer_id, limit: int, offset: int, rank=()) -> ArticlePage:
+    rows = list(
+        db.session.scalars(
+            query.order_by(*rank, Article.created_at.desc(), Article.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole result is on this page: no COUNT needed
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    return ArticlePage(_views(rows, viewer_id), total)
+
+
+def _views(articles: Sequence[Article], viewer_id) -> list[ArticleView]:
+    """Views of these articles with their authors from ONE user_service call."""
+    if not articles:
+        return []
+    authors = profiles.profiles_by_ids({str(a.author_id) for a in articles}, _str(viewer_id))
+    favorited = _favorited_among(articles, viewer_id)
+    return [
+        ArticleView(
+            slug=article.slug,
+            title=article.title,
+            description=article.description,
+            body=article.body,
+            tags=[tag.name for tag in article.tags],
+            created_at=as_utc(article.created_at),
+            updated_at=as_utc(article.updated_at),
+            favorited=article.id in favorited,
+            favorites_count=article.favorites_count,
+            author=authors.get(str(article.author_id)) or Profile.placeholder(article.author_id),
+            draft=article.draft,
+        )
+        for article in articles
+    ]
+
+
+def _favorited_among(articles: Sequence[Article], viewer_id) -> set[int]:
+    if viewer_id is None:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Favorite.article_id).where(
+                Favorite.user_id == account_uuid(viewer_id),
+                Favorite.article_id.in_([a.id for a in articles]),
+            )
+        )
+    )
+
+
+def _str(viewer_id) -> str | None:
+    return None if viewer_id is None else str(viewer_id)

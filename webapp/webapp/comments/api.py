@@ -1,0 +1,29 @@
+"""/api/articles/<slug>/comments. Check order 401 -> 404 -> 403 -> 422."""
+
+from flask import Blueprint, jsonify
+
+from titanium_common.api import read_wrapped_json
+from webapp.api import optional_viewer_id, required_viewer_id
+from webapp.comments import service
+
+bp = Blueprint("api_comments", __name__, url_prefix="/api/articles/<slug>/comments")
+
+
+@bp.get("")
+def index(slug: str):
+    comments = service.list_comments(slug, optional_viewer_id())
+    return jsonify(comments=[comment.to_json() for comment in comments])
+
+
+@bp.post("")
+def create(slug: str):
+    author_id = required_viewer_id()
+    service.check_commentable(slug, author_id)
+    fields = read_wrapped_json("comment")
+    return jsonify(comment=service.add_comment(slug, author_id, fields.get("body")).to_json()), 201
+
+
+@bp.delete("/<comment_id>")
+def delete(slug: str, comment_id: str):
+    service.delete_comment(slug, comment_id, required_viewer_id())
+    return "", 204

@@ -1,0 +1,102 @@
+"""Comments on articles: listing (oldest first), adding and deleting by their author."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from titanium_common.api import INVALID, ApiError, FieldErrors
+from webapp.articles.service import visible_article
+from webapp.clock import as_utc, iso_ms, now_ms
+from webapp.extensions import db
+from webapp.models import Comment, account_uuid
+from webapp.profiles import client as profiles
+from webapp.profiles.client import Profile
+
+# Digits that fit a database integer.
+_ID = re.compile(r"^[0-9]{1,9}$")
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    author: Profile
+
+    def to_json(self) -> dict[str, Any]:
+        """The RealWorld Comment."""
+        return {
+            "id": self.id,
+            "body": self.body,
+            "createdAt": iso_ms(self.created_at),
+            "updatedAt": iso_ms(self.updated_at),
+            "author": self.author.public(),
+        }
+
+
+def list_comments(slug: str, viewer_id) -> list[CommentView]:
+    article = visible_article(slug, viewer_id)
+    comments = db.session.scalars(
+        sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.id)
+    )
+    return _views(list(comments), viewer_id)
+
+
+def check_commentable(slug: str, author_id) -> None:
+    """404 before the body is even read, as the contract's check order says."""
+    visible_article(slug, author_id)
+
+
+def add_comment(slug: str, author_id, body) -> CommentView:
+    article = visible_article(slug, author_id)
+    errors = FieldErrors()
+    text = errors.required_text({"body": body}, "body")
+    if text is not None and "\x00" in text:
+        errors.add("body", INVALID)
+    errors.raise_if_any()
+    now = now_ms()
+    comment = Comment(
+        article_id=article.id,
+        author_id=account_uuid(author_id),
+        body=text,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return _views([comment], author_id)[0]
+
+
+def delete_comment(slug: str, comment_id: int | str, user_id) -> None:
+    """The comment's author only; an id that is not a number is simply not found."""
+    article = visible_article(slug, user_id)
+    comment_id = str(comment_id)
+    comment = db.session.get(Comment, int(comment_id)) if _ID.match(comment_id) else None
+    if comment is None or comment.article_id != article.id:
+        raise ApiError.one(404, "comment", "not found")
+    if comment.author_id != account_uuid(user_id):
+        raise ApiError.one(403, "comment", "forbidden")
+    db.session.delete(comment)
+    db.session.commit()
+
+
+def _views(comments: list[Comment], viewer_id) -> list[CommentView]:
+    """Views with their authors from ONE user_service call."""
+    if not comments:
+        return []
+    viewer = None if viewer_id is None else str(viewer_id)
+    authors = profiles.profiles_by_ids({str(c.author_id) for c in comments}, viewer)
+    return [
+        CommentView(
+            id=comment.id,
+            body=comment.body,
+            created_at=as_utc(comment.created_at),
+            updated_at=as_utc(comment.updated_at),
+            author=authors.get(str(comment.author_id)) or Profile.placeholder(comment.author_id),
+        )
+        for comment in comments
+    ]

@@ -1,0 +1,85 @@
+"""Articles, their tags, comments and favorites. Authors are account ids owned by auth_service;
+their names and pictures come from user_service, so no foreign key points at them."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.clock import now_ms
+from webapp.extensions import db
+
+
+def account_uuid(account_id: str | uuid.UUID) -> uuid.UUID:
+    """Account ids arrive as strings (headers, user_service JSON) and are stored as UUIDs."""
+    return account_id if isinstance(account_id, uuid.UUID) else uuid.UUID(str(account_id))
+
+
+article_tags = sa.Table(
+    "article_tags",
+    db.metadata,
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("article_id", sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key (tag first) answers "articles with this tag"; this one "tags of these".
+    sa.Index("ix_article_tags_article_id", "article_id"),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255), unique=True)
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+    __table_args__ = (
+        # Every listing is "published, newest first, newer insertion first on a tie".
+        sa.Index("ix_articles_draft_created_at_id", "draft", "created_at", "id"),
+        # An author's articles (profile page, author= filter) and the feed (author_id IN ...).
+        sa.Index("ix_articles_author_id_draft_created_at", "author_id", "draft", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    # A draft is visible only to its author and never listed.
+    draft: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Kept in step with the favorites rows in the same transaction, so lists need no COUNT.
+    favorites_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=article_tags, order_by=Tag.name, lazy="selectin"
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_article_id_id", "article_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
+class Favorite(db.Model):
+    """user_id favorited article_id. The key (user first) answers "favorited by this user"."""
+
+    __tablename__ = "favorites"
+    __table_args__ = (sa.Index("ix_favorites_article_id", "article_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
