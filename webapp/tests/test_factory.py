@@ -1,17 +1,54 @@
+import pytest
 from openapi_spec_validator import validate
+
+from webapp import create_app
+from webapp.settings import MissingSetting
 
 
 def test_health_and_metrics_are_served(client):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").status_code == 200
     assert b"flask_http_request" in client.get("/metrics").data
+
+
+def test_readiness_checks_the_database_and_reports_redis(client, backend):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    checks = response.json["checks"]
+    assert checks["database"]["status"] == "ok"
+    assert checks["redis"] == {
+        "status": "ok",
+        "backend": "redis" if backend.redis_url else "not configured",
+    }
+
+
+def test_a_dead_redis_is_reported_but_keeps_webapp_ready(make_app):
+    client = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json["checks"]["redis"]["status"] == "down"
 
 
 def test_openapi_document_is_valid(client):
     validate(client.get("/openapi.json").json)
 
 
-def test_settings_override_wins(app):
-    from webapp import create_app
+def test_settings_override_wins(make_app):
+    assert make_app(SITE_NAME="Other").config["SITE_NAME"] == "Other"
 
-    assert create_app({"SITE_NAME": "Other"}).config["SITE_NAME"] == "Other"
+
+def test_create_app_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    with pytest.raises(MissingSetting, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_a_postgresql_url_uses_the_installed_driver():
+    from webapp.settings import with_installed_driver
+
+    assert with_installed_driver("postgres://db/x") == "postgresql+psycopg2://db/x"
+    assert with_installed_driver("postgresql://db/x") == "postgresql+psycopg2://db/x"
+    assert with_installed_driver("sqlite:///x.db") == "sqlite:///x.db"
