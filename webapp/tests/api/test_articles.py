@@ -1,0 +1,436 @@
+"""/api/articles through the JSON contract (CONTRACT.md part 1)."""
+
+import re
+
+import pytest
+
+from ..conftest import as_user
+from .conftest import unique
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ARTICLE_KEYS = {
+    "slug",
+    "title",
+    "description",
+    "body",
+    "tagList",
+    "createdAt",
+    "updatedAt",
+    "favorited",
+    "favoritesCount",
+    "author",
+}
+
+
+@pytest.fixture
+def ada(user_service):
+    return user_service.create(unique("ada"), bio="Engines", image=None)
+
+
+@pytest.fixture
+def bob(user_service):
+    return user_service.create(unique("bob"))
+
+
+def test_create_returns_201_with_the_full_article(client, ada):
+    response = client.post(
+        "/api/articles",
+        json={"article": {"title": "How to train", "description": "d", "body": "b"}},
+        headers=as_user(ada),
+    )
+
+    assert response.status_code == 201
+    assert response.content_type == "application/json; charset=utf-8"
+    article = response.json["article"]
+    assert set(article) == ARTICLE_KEYS
+    assert article["slug"].startswith("how-to-train")
+    assert article["tagList"] == []
+    assert (article["favorited"], article["favoritesCount"]) == (False, 0)
+    assert article["author"] == {
+        "username": ada.username,
+        "bio": "Engines",
+        "image": None,
+        "following": False,
+    }
+    assert TIMESTAMP.match(article["createdAt"]) and article["createdAt"] == article["updatedAt"]
+
+
+def test_get_returns_the_article_for_anyone(client, articles, ada):
+    created = articles.create(ada, tags=["b", "a"])
+
+    response = client.get(f"/api/articles/{created['slug']}")
+
+    assert response.status_code == 200
+    assert response.json["article"] == created
+    assert created["tagList"] == ["a", "b"]
+
+
+def test_duplicate_titles_get_different_slugs(articles, ada):
+    first = articles.create(ada, title="Same title")
+    second = articles.create(ada, title="Same title")
+
+    assert first["slug"] != second["slug"]
+    assert re.fullmatch(r"same-title(-[0-9a-f]{6})?", second["slug"])
+
+
+def test_update_changes_only_given_fields_and_moves_updated_at(client, articles, ada):
+    created = articles.create(ada, title="Old title", tags=["keep"])
+
+    response = client.put(
+        f"/api/articles/{created['slug']}",
+        json={"article": {"body": "new body"}},
+        headers=as_user(ada),
+    )
+
+    updated = response.json["article"]
+    assert response.status_code == 200
+    assert (updated["body"], updated["title"], updated["slug"]) == (
+        "new body",
+        "Old title",
+        created["slug"],
+    )
+    assert updated["tagList"] == ["keep"]
+    assert updated["createdAt"] == created["createdAt"]
+    assert updated["updatedAt"] > created["updatedAt"]
+
+
+def test_a_new_title_gives_a_new_slug_and_the_old_one_is_gone(client, articles, ada):
+    created = articles.create(ada, title=unique("Before"))
+
+    updated = client.put(
+        f"/api/articles/{created['slug']}",
+        json={"article": {"title": "After the change"}},
+        headers=as_user(ada),
+    ).json["article"]
+
+    assert updated["slug"].startswith("after-the-change")
+    assert client.get(f"/api/articles/{updated['slug']}").status_code == 200
+    assert client.get(f"/api/articles/{created['slug']}").status_code == 404
+
+
+@pytest.mark.parametrize(("tag_list", "expected"), [([], []), (["z", "a", "z", " a "], ["a", "z"])])
+def test_tag_list_on_update_replaces_the_tags(client, articles, ada, tag_list, expected):
+    created = articles.create(ada, tags=["old"])
+
+    response = client.put(
+        f"/api/articles/{created['slug']}",
+        json={"article": {"tagList": tag_list}},
+        headers=as_user(ada),
+    )
+
+    assert response.json["article"]["tagList"] == expected
+
+
+def test_tag_list_null_on_update_is_422_must_be_an_array(client, articles, ada):
+    created = articles.create(ada, tags=["kept"])
+
+    response = client.put(
+        f"/api/articles/{created['slug']}",
+        json={"article": {"tagList": None}},
+        headers=as_user(ada),
+    )
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"tagList": ["must be an array"]}}
+    assert client.get(f"/api/articles/{created['slug']}").json["article"]["tagList"] == ["kept"]
+
+
+@pytest.mark.parametrize("field", ["title", "description", "body"])
+def test_create_with_a_blank_field_is_422(client, ada, field):
+    article = {"title": "t", "description": "d", "body": "b", field: ""}
+
+    response = client.post("/api/articles", json={"article": article}, headers=as_user(ada))
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {field: ["can't be blank"]}}
+
+
+def test_every_invalid_field_is_named_in_one_422(client, ada):
+    response = client.post(
+        "/api/articles",
+        json={"article": {"title": " ", "body": 7, "tagList": [1]}},
+        headers=as_user(ada),
+    )
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "title": ["can't be blank"],
+        "description": ["can't be blank"],
+        "body": ["is invalid"],
+        "tagList": ["is invalid"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        (b"{not json", {"body": ["is invalid"]}),
+        (b'{"title": "no wrapper"}', {"article": ["can't be blank"]}),
+        (
+            b'{"article": {"title": "nul\\u0000", "description": "d", "body": "b"}}',
+            {"title": ["is invalid"]},
+        ),
+    ],
+)
+def test_malformed_bodies_are_422(client, ada, data, errors):
+    response = client.post(
+        "/api/articles", data=data, content_type="application/json", headers=as_user(ada)
+    )
+
+    assert response.status_code == 422
+    assert response.json == {"errors": errors}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/articles"),
+        ("GET", "/api/articles/feed"),
+        ("PUT", "/api/articles/no-such-slug"),
+        ("DELETE", "/api/articles/no-such-slug"),
+        ("POST", "/api/articles/no-such-slug/favorite"),
+        ("DELETE", "/api/articles/no-such-slug/favorite"),
+    ],
+)
+def test_required_auth_endpoints_answer_401_token_is_missing(client, method, path):
+    response = client.open(path, method=method, json={"article": {}})
+
+    assert response.status_code == 401
+    assert response.json == {"errors": {"token": ["is missing"]}}
+
+
+def test_a_malformed_identity_is_an_invalid_token(client):
+    response = client.get("/api/articles", headers={"X-Titanium-User-Id": "not-a-uuid"})
+
+    assert response.status_code == 401
+    assert response.json == {"errors": {"token": ["is invalid"]}}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/articles/no-such-slug"),
+        ("PUT", "/api/articles/no-such-slug"),
+        ("DELETE", "/api/articles/no-such-slug"),
+        ("POST", "/api/articles/no-such-slug/favorite"),
+        ("DELETE", "/api/articles/no-such-slug/favorite"),
+    ],
+)
+def test_unknown_slugs_are_404_article_not_found(client, ada, method, path):
+    # Even with a malformed body: the lookup (404) comes before validation (422).
+    response = client.open(path, method=method, data=b"{oops", headers=as_user(ada))
+
+    assert response.status_code == 404
+    assert response.json == {"errors": {"article": ["not found"]}}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_only_the_author_may_change_an_article(client, articles, ada, bob, method):
+    created = articles.create(ada)
+
+    # Even with an invalid body: ownership (403) comes before validation (422).
+    response = client.open(
+        f"/api/articles/{created['slug']}",
+        method=method,
+        json={"article": {"title": ""}},
+        headers=as_user(bob),
+    )
+
+    assert response.status_code == 403
+    assert response.json == {"errors": {"article": ["forbidden"]}}
+    assert client.get(f"/api/articles/{created['slug']}").json["article"] == created
+
+
+def test_delete_is_204_and_takes_comments_and_favorites_along(client, articles, ada, bob):
+    slug = articles.create(ada, tags=[unique("gone")])["slug"]
+    client.post(f"/api/articles/{slug}/favorite", headers=as_user(bob))
+    client.post(
+        f"/api/articles/{slug}/comments", json={"comment": {"body": "hi"}}, headers=as_user(bob)
+    )
+
+    response = client.delete(f"/api/articles/{slug}", headers=as_user(ada))
+
+    assert response.status_code == 204
+    assert response.data == b""
+    assert client.get(f"/api/articles/{slug}").status_code == 404
+    assert client.get(f"/api/articles/{slug}/comments").status_code == 404
+    assert client.get("/api/articles", query_string={"favorited": bob.username}).json == {
+        "articles": [],
+        "articlesCount": 0,
+    }
+
+
+def test_favorite_and_unfavorite_are_idempotent_and_counted_once(client, articles, ada, bob):
+    slug = articles.create(ada)["slug"]
+
+    for _ in range(2):
+        favorited = client.post(f"/api/articles/{slug}/favorite", headers=as_user(bob))
+    client.post(f"/api/articles/{slug}/favorite", headers=as_user(ada))
+
+    assert favorited.status_code == 200
+    assert favorited.json["article"]["body"]
+    assert (
+        favorited.json["article"]["favorited"],
+        favorited.json["article"]["favoritesCount"],
+    ) == (
+        True,
+        1,
+    )
+    for _ in range(2):
+        unfavorited = client.delete(f"/api/articles/{slug}/favorite", headers=as_user(bob))
+    assert unfavorited.status_code == 200
+    assert (
+        unfavorited.json["article"]["favorited"],
+        unfavorited.json["article"]["favoritesCount"],
+    ) == (False, 1)
+    anonymous = client.get(f"/api/articles/{slug}").json["article"]
+    assert (anonymous["favorited"], anonymous["favoritesCount"]) == (False, 1)
+    as_ada = client.get(f"/api/articles/{slug}", headers=as_user(ada)).json["article"]
+    assert as_ada["favorited"] is True
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def test_list_is_newest_first_without_bodies_and_counts_every_match(client, articles, ada):
+    tag = unique("order")
+    slugs = [articles.create(ada, tags=[tag])["slug"] for _ in range(3)]
+
+    response = client.get("/api/articles", query_string={"tag": tag, "limit": 2})
+
+    assert response.status_code == 200
+    assert response.json["articlesCount"] == 3
+    listed = response.json["articles"]
+    assert [a["slug"] for a in listed] == slugs[::-1][:2]
+    assert all("body" not in a for a in listed)
+    second_page = client.get("/api/articles", query_string={"tag": tag, "limit": 2, "offset": 2})
+    assert [a["slug"] for a in second_page.json["articles"]] == [slugs[0]]
+    assert second_page.json["articlesCount"] == 3
+
+
+def test_global_list_starts_with_the_newest_article(client, articles, ada):
+    newest = articles.create(ada)
+
+    assert (
+        client.get("/api/articles", query_string={"limit": 1}).json["articles"][0]["slug"]
+        == (newest["slug"])
+    )
+
+
+def test_filters_combine_with_and(client, articles, ada, bob):
+    tag = unique("combo")
+    wanted = articles.create(ada, tags=[tag])
+    articles.create(ada, tags=[tag])  # not favorited by bob
+    favorited_elsewhere = articles.create(bob, tags=[tag])
+    for slug in (wanted["slug"], favorited_elsewhere["slug"]):
+        client.post(f"/api/articles/{slug}/favorite", headers=as_user(bob))
+
+    response = client.get(
+        "/api/articles",
+        query_string={"tag": tag, "author": ada.username, "favorited": bob.username},
+        headers=as_user(bob),
+    )
+
+    assert response.json["articlesCount"] == 1
+    assert response.json["articles"][0]["slug"] == wanted["slug"]
+    assert response.json["articles"][0]["favorited"] is True
+
+
+@pytest.mark.parametrize("name", ["tag", "author", "favorited"])
+def test_unknown_filter_values_give_an_empty_list(client, name):
+    response = client.get("/api/articles", query_string={name: unique("nobody")})
+
+    assert response.status_code == 200
+    assert response.json == {"articles": [], "articlesCount": 0}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("limit", "0"),
+        ("limit", "x"),
+        ("limit", "-1"),
+        ("offset", "-1"),
+        ("offset", "1.5"),
+        ("offset", "99999999999999999999"),
+    ],
+)
+def test_invalid_paging_is_422(client, name, value):
+    response = client.get("/api/articles", query_string={name: value})
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {name: ["is invalid"]}}
+
+
+def test_a_page_resolves_its_authors_with_one_profile_call(client, articles, user_service):
+    tag = unique("batch")
+    for _ in range(4):
+        articles.create(user_service.create(), tags=[tag])
+    user_service.calls.clear()
+
+    response = client.get("/api/articles", query_string={"tag": tag})
+
+    assert len({a["author"]["username"] for a in response.json["articles"]}) == 4
+    assert len(user_service.calls_to("/internal/profiles")) == 1
+
+
+def test_feed_holds_only_followed_authors_with_following_true(
+    client, articles, ada, bob, user_service
+):
+    reader = user_service.create()
+    assert client.get("/api/articles/feed", headers=as_user(reader)).json == {
+        "articles": [],
+        "articlesCount": 0,
+    }
+    followed = articles.create(ada)
+    articles.create(bob)
+    user_service.follows.add((reader.id, ada.id))
+
+    response = client.get("/api/articles/feed", headers=as_user(reader))
+
+    assert response.json["articlesCount"] == 1
+    assert response.json["articles"][0]["slug"] == followed["slug"]
+    assert response.json["articles"][0]["author"]["following"] is True
+    assert "body" not in response.json["articles"][0]
+
+
+def test_search_through_the_api(client, articles, ada):
+    word = unique("zebra")
+    found = articles.create(ada, body=f"A body about the {word} here.")
+
+    response = client.get("/api/articles", query_string={"q": word})
+
+    assert [a["slug"] for a in response.json["articles"]] == [found["slug"]]
+
+
+# --- user_service down -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("failure", ["status", "timeout"])
+def test_user_service_down_is_a_quick_503(make_app, articles, ada, user_service, failure):
+    articles.create(ada)
+    client = make_app(UPSTREAM_READ_TIMEOUT_SECONDS=0.2).test_client()
+    if failure == "status":
+        user_service.failure_status = 500
+    else:
+        user_service.delay_seconds = 0.5
+
+    response = client.get("/api/articles")
+
+    assert response.status_code == 503
+    assert response.json == {"errors": {"upstream": ["user_service is unavailable"]}}
+
+
+def test_user_service_unreachable_is_a_503(make_app, ada):
+    client = make_app(USER_SERVICE_URL="http://127.0.0.1:1").test_client()
+
+    response = client.get("/api/articles", query_string={"author": ada.username})
+
+    assert response.status_code == 503
+
+
+def test_unknown_api_paths_are_json_404(client):
+    response = client.get("/api/articles/x/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json == {"errors": {"path": ["not found"]}}
