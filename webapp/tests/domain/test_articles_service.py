@@ -1,0 +1,185 @@
+"""The service layer the API and the UI share: drafts, slugs, timestamps, search, tags."""
+
+import pytest
+
+from titanium_common.api import ApiError
+from webapp.articles import service
+from webapp.clock import ONE_MS, iso_ms, now_ms
+
+FIELDS = {"title": "A title", "description": "d", "body": "b"}
+
+
+def uid() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def author(user_service):
+    return user_service.create()
+
+
+@pytest.fixture
+def reader(user_service):
+    return user_service.create()
+
+
+def contract_error(call) -> tuple[int, dict]:
+    with pytest.raises(ApiError) as caught:
+        call()
+    return caught.value.status, caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Hello, World!", "hello-world"),
+        ("  Ünïcödé   títle ", "unicode-title"),
+        ("!!!", "article"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_slugify_is_kebab_case_ascii(title, slug):
+    assert service.slugify(title) == slug
+
+
+def test_reading_minutes_rounds_up_and_is_at_least_one():
+    assert service.reading_minutes("") == 1
+    assert service.reading_minutes("word " * 201) == 2
+
+
+def test_a_draft_is_seen_only_by_its_author(app_context, author, reader):
+    draft = service.create_article(author.id, {**FIELDS, "title": uid()}, draft=True)
+
+    assert service.get_article(draft.slug, author.id).draft is True
+    for viewer in (reader.id, None):
+        assert contract_error(lambda v=viewer: service.get_article(draft.slug, v)) == (
+            404,
+            {"article": ["not found"]},
+        )
+    assert contract_error(lambda: service.favorite(draft.slug, reader.id))[0] == 404
+    assert draft.slug in [a.slug for a in service.drafts(author.id).articles]
+    published = service.list_articles(None, author=author.username)
+    assert published.total == 0
+
+
+def test_publishing_a_draft_lists_it_as_the_newest(app_context, author):
+    draft = service.create_article(author.id, {**FIELDS, "title": uid()}, draft=True)
+    service.create_article(author.id, {**FIELDS, "title": uid()})
+
+    published = service.update_article(draft.slug, author.id, {}, draft=False)
+
+    assert published.draft is False
+    assert published.created_at == published.updated_at > draft.created_at
+    listed = service.list_articles(None, author=author.username)
+    assert listed.articles[0].slug == draft.slug
+    assert service.drafts(author.id).total == 0
+
+
+def test_updated_at_is_strictly_increasing_even_when_the_clock_stands_still(
+    app_context, author, monkeypatch
+):
+    # Frozen at the present, so the article does not sit above other tests' in the lists.
+    frozen = now_ms()
+    monkeypatch.setattr(service, "now_ms", lambda: frozen)
+    monkeypatch.setattr("webapp.clock.now_ms", lambda: frozen)
+    article = service.create_article(author.id, {**FIELDS, "title": uid()})
+
+    first = service.update_article(article.slug, author.id, {"body": "1"})
+    second = service.update_article(article.slug, author.id, {"body": "2"})
+
+    assert article.updated_at < first.updated_at < second.updated_at
+    assert (second.updated_at - article.updated_at).total_seconds() == pytest.approx(0.002)
+    assert second.to_json()["updatedAt"] == iso_ms(frozen + 2 * ONE_MS)
+
+
+def test_a_retitle_to_the_same_kebab_keeps_the_slug(app_context, author):
+    article = service.create_article(author.id, {**FIELDS, "title": f"Keep {uid()}"})
+
+    updated = service.update_article(article.slug, author.id, {"title": article.title.upper()})
+
+    assert updated.slug == article.slug
+
+
+def test_a_slug_race_is_retried_with_a_suffix(app_context, author, monkeypatch):
+    title = f"Race {uid()}"
+    taken = service.create_article(author.id, {**FIELDS, "title": title})
+    # Another writer stored the same slug between our check and our insert.
+    monkeypatch.setattr(service, "_slug_taken", lambda slug: False)
+
+    article = service.create_article(author.id, {**FIELDS, "title": title})
+
+    assert article.slug != taken.slug and article.slug.startswith(taken.slug + "-")
+
+
+@pytest.mark.parametrize(
+    ("tag_list", "message"),
+    [
+        (None, "must be an array"),
+        ("a,b", "must be an array"),
+        ([None], "is invalid"),
+        (["x" * 65], "is too long (maximum is 64 characters per tag)"),
+    ],
+)
+def test_tag_list_rules_on_create(app_context, author, tag_list, message):
+    status, errors = contract_error(
+        lambda: service.create_article(author.id, {**FIELDS, "tagList": tag_list})
+    )
+
+    assert (status, errors) == (422, {"tagList": [message]})
+
+
+def test_the_body_keeps_its_markdown_indentation(app_context, author):
+    body = "    code block\n\ntext  \n"
+
+    assert service.create_article(author.id, {**FIELDS, "body": body}).body == body
+
+
+def test_delete_by_someone_else_is_403(app_context, author, reader):
+    article = service.create_article(author.id, {**FIELDS, "title": uid()})
+
+    assert contract_error(lambda: service.delete_article(article.slug, reader.id)) == (
+        403,
+        {"article": ["forbidden"]},
+    )
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def test_search_finds_a_word_of_the_body_and_ranks_title_matches_first(app_context, author):
+    word = f"quokka{uid()}"
+    in_body = service.create_article(author.id, {**FIELDS, "body": f"Meet the {word} today."})
+    in_title = service.create_article(author.id, {**FIELDS, "title": f"All about {word}"})
+    service.create_article(author.id, {**FIELDS, "body": f"{word} in a draft"}, draft=True)
+
+    result = service.search(word, None)
+
+    assert [a.slug for a in result.articles] == [in_title.slug, in_body.slug]
+    assert result.total == 2
+
+
+def test_search_needs_every_word(app_context, author):
+    first, second = f"alpha{uid()}", f"beta{uid()}"
+    both = service.create_article(author.id, {**FIELDS, "body": f"{first} and {second}"})
+    service.create_article(author.id, {**FIELDS, "body": f"only {first}"})
+
+    assert [a.slug for a in service.search(f"{first} {second}", None).articles] == [both.slug]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "%", "_", "\\", '"unclosed', "-", "a OR"])
+def test_odd_queries_never_fail(app_context, query):
+    result = service.search(query, None)
+
+    assert result.total == len(result.articles)
+
+
+def test_search_pages_count_every_match(app_context, author):
+    word = f"wombat{uid()}"
+    for _ in range(3):
+        service.create_article(author.id, {**FIELDS, "body": word})
+
+    page = service.search(word, None, limit=2, offset=0)
+
+    assert (len(page.articles), page.total) == (2, 3)
