@@ -1,0 +1,80 @@
+"""The user_service client: batching, forwarded correlation headers, follows, failures."""
+
+import pytest
+
+from titanium_common.api import ApiError
+from webapp.profiles import client
+from webapp.profiles.client import UpstreamUnavailable
+
+
+def test_lookups_forward_the_viewer_and_the_request_correlation(app, user_service):
+    author = user_service.create(bio="hi")
+    viewer = user_service.create()
+    user_service.follows.add((viewer.id, author.id))
+    traceparent = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
+
+    headers = {"X-Request-ID": "req-123", "traceparent": traceparent}
+    with app.test_request_context(headers=headers):
+        app.preprocess_request()  # begins the request's correlation context
+        found = client.profiles_by_ids([author.id, author.id], viewer.id)
+
+    assert found[author.id].following is True and found[author.id].bio == "hi"
+    call = user_service.calls_to("/internal/profiles")[-1]
+    assert call.args == {"id": [author.id]}
+    assert call.headers["X-Titanium-User-Id"] == viewer.id
+    assert call.headers["X-Request-Id"] == "req-123"
+    assert call.headers["Traceparent"].startswith("00-" + "a" * 32)
+
+
+def test_more_than_a_hundred_ids_are_asked_in_chunks(app_context, user_service):
+    ids = [user_service.create().id for _ in range(150)]
+
+    found = client.profiles_by_ids(ids, None)
+
+    assert set(found) == set(ids)
+    assert [len(c.args["id"]) for c in user_service.calls_to("/internal/profiles")] == [100, 50]
+
+
+def test_follow_and_unfollow(app_context, user_service):
+    viewer, author = user_service.create(), user_service.create()
+
+    assert client.follow(viewer.id, author.username).following is True
+    assert client.following_ids(viewer.id) == [author.id]
+    assert client.unfollow(viewer.id, author.username).following is False
+    assert client.following_ids(viewer.id) == []
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [("nobody-here", (404, {"profile": ["not found"]})), (None, (422, None))],
+)
+def test_follow_errors_are_the_contracts(app_context, user_service, username, expected):
+    viewer = user_service.create()
+
+    with pytest.raises(ApiError) as caught:
+        client.follow(viewer.id, username or viewer.username)
+
+    assert caught.value.status == expected[0]
+    if expected[1]:
+        assert caught.value.errors == expected[1]
+
+
+def test_unknown_username_is_none(app_context, user_service):
+    assert client.profile_by_username("no-such-user", None) is None
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_upstream_unavailable(app_context, user_service, status):
+    user_service.failure_status = status
+
+    with pytest.raises(UpstreamUnavailable, match="user_service"):
+        client.following_ids(user_service.create().id)
+
+
+def test_a_client_error_is_a_bug_not_an_outage(app_context, user_service):
+    user_service.failure_status = 400
+
+    with pytest.raises(Exception) as caught:
+        client.profile_by_username("x", None)
+
+    assert not isinstance(caught.value, UpstreamUnavailable)
