@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from titanium_common.backends import ensure_database
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
-from webapp import api, errors
+from webapp import api, errors, pages
 from webapp.extensions import db, migrate
 from webapp.profiles import client as profiles_client
 from webapp.settings import SERVICE, load_settings
@@ -46,15 +46,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
     api.init_app(app)
-
-    from webapp.home.views import bp as home_bp
-
-    app.register_blueprint(home_bp)
-
-    @app.context_processor
-    def site():
-        return {"site_name": app.config["SITE_NAME"]}
-
+    pages.init_app(app)
     return app
 
 

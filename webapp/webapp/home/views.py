@@ -1,10 +1,76 @@
-"""The home page."""
+"""Home (Global Feed, Your Feed), tag pages and search: lists of article previews."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.articles import service as articles
+from webapp.pages import (
+    PAGE_SIZE,
+    is_partial_request,
+    page_count,
+    page_number,
+    public_page,
+    redirect_to,
+    viewer_id,
+)
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@public_page
 def index():
-    return render_template("home/index.html")
+    if request.args.get("feed") == "following":
+        if current_user.is_anonymous:
+            return redirect_to(url_for("accounts.login"))
+        page = page_number()
+        result = articles.feed(current_user.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        return _feed_page(result, page, view="following", base_url="/?feed=following")
+    page = page_number()
+    result = articles.list_articles(viewer_id(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return _feed_page(result, page, view="global", base_url="/")
+
+
+@bp.get("/tag/<tag>")
+@public_page
+def tag(tag: str):
+    page = page_number()
+    result = articles.list_articles(
+        viewer_id(), tag=tag, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return _feed_page(result, page, view="tag", tag=tag, base_url=url_for("home.tag", tag=tag))
+
+
+def _feed_page(result, page: int, *, view: str, base_url: str, tag: str | None = None):
+    context = {
+        "articles": result.articles,
+        "page": page,
+        "pages": page_count(result.total),
+        "view": view,
+        "tag": tag,
+        "base_url": base_url,
+    }
+    if is_partial_request():
+        return render_template("home/_feed.html", **context)
+    return render_template("home/index.html", tags=articles.all_tags(), **context)
+
+
+@bp.get("/search")
+@public_page
+def search():
+    query = request.args.get("q", "").strip()
+    page = page_number()
+    result = None
+    if query:
+        result = articles.search(query, viewer_id(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    context = {
+        "query": query,
+        "articles": result.articles if result else [],
+        "total": result.total if result else 0,
+        "page": page,
+        "pages": page_count(result.total) if result else 1,
+        "base_url": url_for("home.search", q=query),
+    }
+    if is_partial_request():
+        return render_template("home/_search_results.html", **context)
+    return render_template("home/search.html", **context)

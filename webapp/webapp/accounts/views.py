@@ -1,0 +1,111 @@
+"""Sign in, sign up, sign out and settings, backed by auth_service."""
+
+import math
+
+from flask import Blueprint, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.accounts import client
+from webapp.pages import SignedInUser, redirect_to
+from webapp.profiles.client import Profile
+
+bp = Blueprint("accounts", __name__)
+
+UNPROCESSABLE = 422
+# auth_service's keys mapped to what a person should read.
+FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
+
+
+def error_lines(errors: dict[str, list[str]]) -> list[str]:
+    """RealWorld errors as the UI shows them: "<field> <message>", one line each."""
+    return [
+        FRIENDLY_ERRORS.get((field, message), f"{field} {message}")
+        for field, messages in errors.items()
+        for message in messages
+    ]
+
+
+def throttled_message(retry_after: int | None) -> str:
+    minutes = max(math.ceil((retry_after or 60) / 60), 1)
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed sign-in attempts. Try again in {minutes} {unit}."
+
+
+def _rejection_lines(rejection: client.AuthRejected) -> list[str]:
+    if rejection.status == 429:
+        return [throttled_message(rejection.retry_after)]
+    return error_lines(rejection.errors)
+
+
+def _sign_in(user: dict) -> None:
+    session.clear()  # a fresh session (and CSRF token) for the new identity
+    profile = Profile(client.account_id(user), user["username"], user["bio"], user["image"], False)
+    login_user(SignedInUser(profile))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = {"email": request.form.get("email", "")}
+    if request.method == "GET":
+        return render_template("accounts/auth.html", mode="login", form=form, errors=[])
+    try:
+        user = client.login(request.form.get("email", ""), request.form.get("password", ""))
+    except client.AuthRejected as rejection:
+        return _auth_form("login", form, _rejection_lines(rejection))
+    _sign_in(user)
+    return redirect_to("/")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = {name: request.form.get(name, "") for name in ("username", "email")}
+    if request.method == "GET":
+        return render_template("accounts/auth.html", mode="register", form=form, errors=[])
+    try:
+        user = client.register(form["username"], form["email"], request.form.get("password", ""))
+    except client.AuthRejected as rejection:
+        return _auth_form("register", form, _rejection_lines(rejection))
+    _sign_in(user)
+    return redirect_to("/")
+
+
+def _auth_form(mode: str, form: dict, errors: list[str]):
+    html = render_template("accounts/auth.html", mode=mode, form=form, errors=errors)
+    return html, UNPROCESSABLE
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect_to("/")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    if request.method == "GET":
+        account = client.current_account(current_user.id)
+        return render_template("accounts/settings.html", form=account, errors=[])
+    form = {name: request.form.get(name, "") for name in ("image", "username", "bio", "email")}
+    try:
+        account = client.update_account(current_user.id, _settings_changes(form))
+    except client.AuthRejected as rejection:
+        html = render_template(
+            "accounts/settings.html", form=form, errors=error_lines(rejection.errors)
+        )
+        return html, UNPROCESSABLE
+    return redirect_to(url_for("profile.articles", username=account["username"]))
+
+
+def _settings_changes(form: dict) -> dict:
+    """Empty bio/image clear them (null); an empty password means unchanged and is not sent."""
+    changes = {
+        "username": form["username"],
+        "email": form["email"],
+        "bio": form["bio"].strip() or None,
+        "image": form["image"].strip() or None,
+    }
+    if password := request.form.get("password", ""):
+        changes["password"] = password
+    return changes

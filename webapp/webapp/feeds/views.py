@@ -1,0 +1,86 @@
+"""RSS 2.0 feeds (all posts, per author, per tag) and the sitemap.
+
+Templates are XML, so Jinja autoescapes every title, name and the sanitised HTML body.
+"""
+
+from email.utils import format_datetime
+
+from flask import Blueprint, Response, abort, render_template, url_for
+
+from webapp.articles import service as articles
+from webapp.pages import public_page
+from webapp.profiles import client as profiles
+
+bp = Blueprint("feeds", __name__)
+
+FEED_SIZE = 20
+SITEMAP_BATCH = 100
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+
+
+def _rss(title: str, link: str, self_link: str, items) -> Response:
+    xml = render_template(
+        "feeds/rss.xml", title=title, link=link, self_link=self_link, articles=items
+    )
+    return Response(xml, mimetype="application/rss+xml")
+
+
+@bp.get("/feed.xml")
+@public_page
+def all_posts():
+    page = articles.list_articles(None, limit=FEED_SIZE)
+    return _rss(
+        "All posts",
+        url_for("home.index", _external=True),
+        url_for(".all_posts", _external=True),
+        page.articles,
+    )
+
+
+@bp.get("/profile/<username>/feed.xml")
+@public_page
+def author_posts(username: str):
+    profile = profiles.profile_by_username(username, None)
+    if profile is None:
+        abort(404)
+    page = articles.list_articles(None, author=profile.username, limit=FEED_SIZE)
+    return _rss(
+        f"Posts by {profile.username}",
+        url_for("profile.articles", username=profile.username, _external=True),
+        url_for(".author_posts", username=profile.username, _external=True),
+        page.articles,
+    )
+
+
+@bp.get("/tag/<tag>/feed.xml")
+@public_page
+def tag_posts(tag: str):
+    page = articles.list_articles(None, tag=tag, limit=FEED_SIZE)
+    return _rss(
+        f"Posts tagged {tag}",
+        url_for("home.tag", tag=tag, _external=True),
+        url_for(".tag_posts", tag=tag, _external=True),
+        page.articles,
+    )
+
+
+@bp.get("/sitemap.xml")
+@public_page
+def sitemap():
+    published, offset = [], 0
+    while offset < SITEMAP_MAX_URLS:
+        batch = articles.list_articles(None, limit=SITEMAP_BATCH, offset=offset)
+        published.extend(batch.articles)
+        offset += SITEMAP_BATCH
+        if offset >= batch.total:
+            break
+    authors = sorted({article.author.username for article in published})
+    xml = render_template(
+        "feeds/sitemap.xml", articles=published, authors=authors, tags=articles.all_tags()
+    )
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.app_template_filter("rfc822")
+def rfc822(value) -> str:
+    return format_datetime(value, usegmt=True) if value.tzinfo else format_datetime(value)

@@ -1,0 +1,88 @@
+"""Author profiles: their articles, their favorites, their drafts (own only), and following."""
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.articles import service as article_service
+from webapp.pages import (
+    PAGE_SIZE,
+    is_partial_request,
+    local_url,
+    page_count,
+    page_number,
+    public_page,
+    redirect_to,
+    viewer_id,
+)
+from webapp.profiles import client as profiles
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+def _profile_or_404(username: str) -> profiles.Profile:
+    profile = profiles.profile_by_username(username, viewer_id())
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.get("/<username>")
+@public_page
+def articles(username: str):
+    profile = _profile_or_404(username)
+    return _profile_page(profile, "articles", author=profile.username)
+
+
+@bp.get("/<username>/favorites")
+@public_page
+def favorites(username: str):
+    profile = _profile_or_404(username)
+    return _profile_page(profile, "favorites", favorited=profile.username)
+
+
+@bp.get("/<username>/drafts")
+@login_required
+def drafts(username: str):
+    profile = _profile_or_404(username)
+    if profile.id != current_user.id:
+        abort(404)  # someone else's drafts do not exist, as far as anyone else can tell
+    return _profile_page(profile, "drafts")
+
+
+def _profile_page(profile, tab: str, **filters):
+    page = page_number()
+    window = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    if tab == "drafts":
+        result = article_service.drafts(current_user.id, **window)
+    else:
+        result = article_service.list_articles(viewer_id(), **filters, **window)
+    context = {
+        "profile": profile,
+        "tab": tab,
+        "articles": result.articles,
+        "page": page,
+        "pages": page_count(result.total),
+        "base_url": request.path,
+    }
+    if is_partial_request():
+        return render_template("profile/_articles.html", **context)
+    return render_template("profile/show.html", **context)
+
+
+@bp.post("/<username>/follow")
+@login_required
+def follow(username: str):
+    return _follow_answer(profiles.follow(current_user.id, username))
+
+
+@bp.post("/<username>/unfollow")
+@login_required
+def unfollow(username: str):
+    return _follow_answer(profiles.unfollow(current_user.id, username))
+
+
+def _follow_answer(profile):
+    if is_partial_request():
+        return render_template("profile/_follow_swap.html", profile=profile)
+    fallback = url_for(".articles", username=profile.username)
+    return redirect_to(local_url(request.form.get("next"), fallback))
