@@ -16,6 +16,7 @@ from titanium_common.service import init_service
 from webapp import api, errors, pages
 from webapp.extensions import db, migrate
 from webapp.profiles import client as profiles_client
+from webapp.seed import cli as seed_cli
 from webapp.settings import SERVICE, load_settings
 
 PACKAGE_DIR = Path(__file__).parent
@@ -46,6 +47,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
     api.init_app(app)
+    seed_cli.init_app(app)
     pages.init_app(app)
     return app
 
