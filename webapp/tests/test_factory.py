@@ -18,7 +18,7 @@ def test_readiness_checks_the_database_and_reports_redis(client, backend):
     assert checks["database"]["status"] == "ok"
     assert checks["redis"] == {
         "status": "ok",
-        "backend": "redis" if backend.redis_url else "not configured",
+        "backend": "redis" if backend.redis_url else "in-process",
     }
 
 

@@ -5,12 +5,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import redis
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from titanium_common.backends import ensure_database
+from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
 from webapp import api, errors, pages
@@ -42,7 +42,9 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
 
     init_service(
         app,
-        readiness={"database": _database_backend, "redis": _redis_check(settings)},
+        # Redis is reported but optional: webapp keeps nothing there (the page cache is the
+        # gateway's), so a dead Redis never makes it unready.
+        readiness={"database": _database_backend, "redis": _redis(settings).readiness},
         openapi_file=PACKAGE_DIR / "openapi.yaml",
     )
     errors.init_app(app)
@@ -57,17 +59,9 @@ def _database_backend() -> str:
     return db.engine.dialect.name
 
 
-def _redis_check(settings: Mapping[str, Any]):
-    """Redis is optional for webapp: reported by /readyz, never a reason to be unready."""
-    if not settings["REDIS_URL"]:
-        return lambda: "not configured"
-    timeout = settings["REDIS_SOCKET_TIMEOUT_SECONDS"]
-    client = redis.Redis.from_url(
-        settings["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout
+def _redis(settings: Mapping[str, Any]) -> GuardedRedis:
+    return GuardedRedis(
+        settings["REDIS_URL"],
+        timeout_seconds=settings["REDIS_TIMEOUT_SECONDS"],
+        backoff_seconds=settings["REDIS_BACKOFF_SECONDS"],
     )
-
-    def ping() -> str:
-        client.ping()
-        return "redis"
-
-    return ping

@@ -434,3 +434,17 @@ def test_unknown_api_paths_are_json_404(client):
 
     assert response.status_code == 404
     assert response.json == {"errors": {"path": ["not found"]}}
+
+
+def test_an_unexpected_failure_is_a_json_500_without_details(client, monkeypatch):
+    from webapp.articles import service
+
+    def broken():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(service, "all_tags", broken)
+
+    response = client.get("/api/tags")
+
+    assert response.status_code == 500
+    assert response.json == {"errors": {"server": ["internal error"]}}
