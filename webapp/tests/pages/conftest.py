@@ -64,10 +64,21 @@ def comment(app_context):
     return add
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
+def app(app, make_app):
+    """Page tests post forms without tokens; `csrf_client` checks that tokens are enforced.
+    (The parent `app` fixture has already built the schema.)"""
+    return make_app(WTF_CSRF_ENABLED=False)
+
+
+@pytest.fixture(scope="session")
 def csrf_app(make_app):
-    """An app that enforces CSRF (the default app in these tests does too, see `form`)."""
     return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    return csrf_app.test_client()
 
 
 def csrf_token(client, path: str = "/login") -> str:

@@ -44,3 +44,75 @@ def test_pages_hold_ten_previews(client, people, write):
     assert previews(second) == 5
     assert b'<li class="page-item active">' in second
     assert re.search(rb'<a class="page-link" href="/tag/paging\?page=2"[^>]*>2</a>', second)
+
+
+def test_your_feed_shows_followed_authors_only(client, people, write, sign_in, user_service):
+    reader, followed, other = people("reader"), people("followed"), people("other")
+    user_service.follows.add((reader.id, followed.id))
+    mine = write(followed)
+    theirs = write(other)
+    sign_in(reader)
+
+    html = client.get("/?feed=following").data
+
+    assert b'class="nav-link active" href="/?feed=following"' in html
+    assert mine.slug.encode() in html
+    assert theirs.slug.encode() not in html
+
+
+def test_an_empty_your_feed_says_so_with_a_link_home(client, people, sign_in):
+    sign_in(people("lonely"))
+
+    html = client.get("/?feed=following").data
+
+    assert b'<div class="empty-feed-message">' in html
+    assert b"Your feed is empty" in html
+    assert b'<a href="/">Global Feed</a>' in html
+    assert b"article-preview" not in html
+
+
+def test_a_tag_page_has_an_active_tab_with_the_tag(client, people, write):
+    write(people("tagger"), tagList=["tabbed"])
+
+    html = client.get("/tag/tabbed").data
+
+    assert b'class="nav-link active" href="/tag/tabbed"' in html
+    assert b'class="nav-link" href="/" hx-get="/">Global Feed</a>' in html
+
+
+def test_htmx_gets_only_the_feed_and_a_reload_gets_the_whole_page(client):
+    partial = client.get("/?page=1", headers={"HX-Request": "true"})
+    restore = client.get(
+        "/?page=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+
+    assert partial.data.startswith(b'<section id="feed"')
+    assert b"<html" not in partial.data
+    assert b"<html" in restore.data
+    assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_an_empty_list_never_uses_a_preview(client):
+    html = client.get("/tag/no-such-tag-anywhere").data
+
+    assert b"No articles are here... yet." in html
+    assert b"article-preview" not in html
+
+
+def test_search_finds_a_word_of_a_body_and_works_as_a_plain_form(client, people, write):
+    article = write(people("searcher"), body="The quokka smiles at dawn.")
+
+    page = client.get("/search?q=quokka")
+    partial = client.get("/search?q=quokka", headers={"HX-Request": "true"})
+
+    assert page.status_code == 200
+    assert b'<form class="search-form" method="get" action="/search"' in page.data
+    assert b'hx-trigger="input changed delay:300ms, search"' in page.data
+    assert b'hx-push-url="true"' in page.data
+    assert article.slug.encode() in page.data
+    assert partial.data.startswith(b'<section id="search-results"')
+    assert article.slug.encode() in partial.data
+
+
+def test_an_empty_search_invites_typing(client):
+    assert b"Type a word" in client.get("/search").data

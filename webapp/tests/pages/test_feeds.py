@@ -1,0 +1,57 @@
+"""RSS feeds and the sitemap: well-formed, escaped, sanitised."""
+
+import xml.etree.ElementTree as ET
+
+from tests.pages.test_article import XSS_BODY, XSS_TITLE
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def test_the_feeds_list_published_posts_escaped_and_sanitised(client, people, write):
+    author = people("feeder")
+    title = f"{XSS_TITLE} {author.username}"
+    article = write(author, title=title, body=XSS_BODY, tagList=["rss-tag"])
+    write(author, draft=True, title="Hidden draft")
+
+    for path in ("/feed.xml", f"/profile/{author.username}/feed.xml", "/tag/rss-tag/feed.xml"):
+        response = client.get(path)
+        channel = ET.fromstring(response.data)  # noqa: S314 (our own output).find("channel")
+        items = {item.findtext("title"): item for item in channel.iter("item")}
+
+        assert response.mimetype == "application/rss+xml"
+        assert title in items  # the title is text, escaped in the XML
+        assert "Hidden draft" not in items
+        description = items[title].findtext("description")
+        assert "<script" not in description and "onerror" not in description
+        assert "javascript:" not in description
+        assert items[title].findtext("link").endswith(f"/article/{article.slug}")
+
+
+def test_pages_point_at_their_feeds(client, people, write):
+    author = people("linked")
+    article = write(author, tagList=["linked-tag"])
+
+    assert b'rel="alternate" type="application/rss+xml"' in client.get("/").data
+    assert b'href="/tag/linked-tag/feed.xml"' in client.get("/tag/linked-tag").data
+    assert (
+        f'href="/profile/{author.username}/feed.xml"'.encode()
+        in client.get(f"/article/{article.slug}").data
+    )
+
+
+def test_an_unknown_author_has_no_feed(client):
+    assert client.get("/profile/nobody-here/feed.xml").status_code == 404
+
+
+def test_the_sitemap_lists_articles_authors_and_tags(client, people, write):
+    author = people("mapped")
+    article = write(author, tagList=["mapped-tag"])
+
+    response = client.get("/sitemap.xml")
+    tree = ET.fromstring(response.data)  # noqa: S314 (our own output)
+    locations = [element.text for element in tree.iter(f"{{{SITEMAP_NS}}}loc")]
+
+    assert response.mimetype == "application/xml"
+    assert any(location.endswith(f"/article/{article.slug}") for location in locations)
+    assert any(location.endswith(f"/profile/{author.username}") for location in locations)
+    assert any(location.endswith("/tag/mapped-tag") for location in locations)
