@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from titanium_common.env import env_float, env_str
+from titanium_common.env import env_bool, env_float, env_str
 from titanium_common.settings import shared_settings
 
 SERVICE = "webapp"
@@ -23,6 +23,8 @@ def _own_settings() -> dict[str, Any]:
     return {
         # Required: signs the browser session cookie and CSRF tokens. No default in code.
         "SECRET_KEY": env_str("SECRET_KEY", ""),
+        # Browser session cookie: Secure in production (HTTPS); off for plain-http local runs.
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", False),
         "AUTH_SERVICE_URL": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8082"),
         "USER_SERVICE_URL": env_str("USER_SERVICE_URL", "http://127.0.0.1:8083"),
         # A page waits for an upstream at most this long before answering 503: fail fast.
