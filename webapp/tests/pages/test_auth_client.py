@@ -1,0 +1,94 @@
+"""webapp.accounts.client against a stand-in for auth_service's HTTP answers."""
+
+import json
+
+import jwt
+import pytest
+import requests
+
+from titanium_common.identity import USER_ID_HEADER
+from webapp.accounts import client
+from webapp.profiles.client import UpstreamUnavailable
+
+USER = {"email": "e@x.test", "username": "u", "bio": None, "image": None}
+
+
+class Sent:
+    def __init__(self):
+        self.calls = []
+        self.answer = (200, {"user": {**USER, "token": "t"}}, {})
+
+    def __call__(self, method, url, json=None, headers=None, timeout=None):
+        self.calls.append({"method": method, "url": url, "json": json, "headers": headers})
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        status, body, response_headers = self.answer
+        response = requests.Response()
+        response.status_code = status
+        response._content = body if isinstance(body, bytes) else _dumps(body)
+        response.headers.update(response_headers)
+        return response
+
+
+def _dumps(body) -> bytes:
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def sent(monkeypatch, app):
+    recorder = Sent()
+    monkeypatch.setattr(client.requests, "request", recorder)
+    with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        yield recorder
+
+
+def test_login_posts_the_realworld_body_with_the_client_address(sent, app):
+    user = client.login("e@x.test", "secret-pass")
+
+    call = sent.calls[0]
+    assert user["username"] == "u"
+    assert (call["method"], call["url"]) == (
+        "POST",
+        app.config["AUTH_SERVICE_URL"] + "/api/users/login",
+    )
+    assert call["json"] == {"user": {"email": "e@x.test", "password": "secret-pass"}}
+    assert call["headers"]["X-Forwarded-For"] == "203.0.113.9"
+
+
+def test_account_calls_carry_the_identity_header(sent):
+    client.current_account("acc-1")
+    client.update_account("acc-1", {"bio": None})
+    client.register("u", "e@x.test", "secret-pass")
+
+    assert sent.calls[0]["headers"][USER_ID_HEADER] == "acc-1"
+    assert sent.calls[1]["json"] == {"user": {"bio": None}}
+    assert sent.calls[2]["json"]["user"]["username"] == "u"
+
+
+def test_a_refusal_carries_the_errors_and_retry_after(sent):
+    sent.answer = (429, {"errors": {"login": ["too many"]}}, {"Retry-After": "120"})
+
+    with pytest.raises(client.AuthRejected) as refused:
+        client.login("e@x.test", "p")
+
+    assert refused.value.status == 429
+    assert refused.value.errors == {"login": ["too many"]}
+    assert refused.value.retry_after == 120
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [requests.ConnectionError("down"), (502, {"errors": {}}, {}), (200, b"not json", {})],
+    ids=["unreachable", "5xx", "garbage"],
+)
+def test_a_broken_auth_service_is_upstream_unavailable(sent, answer):
+    sent.answer = answer
+
+    with pytest.raises(UpstreamUnavailable):
+        client.login("e@x.test", "p")
+
+
+def test_the_account_id_is_the_token_subject():
+    token = jwt.encode({"sub": "acc-42"}, "k" * 32, algorithm="HS256")
+
+    assert client.account_id({"token": token}) == "acc-42"
