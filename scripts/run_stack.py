@@ -4,6 +4,7 @@ Run as `python -m scripts.run_stack` from the repository root.
 """
 
 import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -11,21 +12,28 @@ import urllib.request
 
 from honcho.manager import Manager
 
-from scripts.stack import StackConfig, prepare, processes
+from scripts.stack import StackConfig, prepare, processes, seed_content
 
 
-def announce_when_ready(url: str, timeout: float = 120) -> None:
+def finish_when_up(config: StackConfig, timeout: float = 120) -> None:
+    """Once the gateway answers: seed the demo articles, then say where Titanium is."""
+    url = config.base_url()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 (local URL)
-                print(
-                    f"\n==> Titanium is running at {url}  (Ctrl-C stops everything)\n", flush=True
-                )
-                return
+                break
         except OSError:
+            if time.monotonic() > deadline:
+                print(f"\n==> {url} did not answer within {timeout:.0f} s; see the logs above\n")
+                return
             time.sleep(0.3)
-    print(f"\n==> {url}/healthz did not answer within {timeout:.0f} s; see the logs above\n")
+    print("==> Seeding demo articles", flush=True)
+    try:
+        seed_content(config)
+    except subprocess.CalledProcessError:
+        print("==> Seeding demo articles failed; see the lines above", flush=True)
+    print(f"\n==> Titanium is running at {url}  (Ctrl-C stops everything)\n", flush=True)
 
 
 def main() -> int:
@@ -40,7 +48,7 @@ def main() -> int:
         env = config.service_environment(process.service)
         manager.add_process(name, shlex.join(process.argv), env=env, cwd=process.cwd)
     print("==> Starting " + ", ".join(processes()), flush=True)
-    threading.Thread(target=announce_when_ready, args=(config.base_url(),), daemon=True).start()
+    threading.Thread(target=finish_when_up, args=(config,), daemon=True).start()
     manager.loop()
     return manager.returncode or 0
 

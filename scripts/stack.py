@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 # Services that own a database, in the order they are migrated.
-DATABASE_OWNERS = ("auth_service", "user_service")
+DATABASE_OWNERS = ("auth_service", "user_service", "webapp")
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,12 @@ def prepare(config: StackConfig, say=print) -> None:
     flask("auth_service", config, "seed-demo")
 
 
+def seed_content(config: StackConfig) -> None:
+    """Demo articles, comments and favorites; needs the running stack (author ids come from
+    user_service), so it runs after start. Idempotent."""
+    flask("webapp", config, "seed-demo")
+
+
 def flask(service: str, config: StackConfig, *args: str) -> None:
     subprocess.run(
         [*flask_command(service), *args],
@@ -248,13 +254,14 @@ class Stack:
 
 
 def launch(config: StackConfig, log_dir: Path) -> Stack:
-    """Prepare and start every process of the stack in the background; return once all answer."""
+    """Prepare, start and seed the stack in the background; return once every process answers."""
     prepare(config, say=lambda _line: None)
     stack = Stack(config, log_dir)
     try:
         for name in processes():
             stack.start(name)
         stack.wait_until_healthy()
+        seed_content(config)
     except BaseException:
         stack.shutdown()  # never leave half a stack running
         raise
