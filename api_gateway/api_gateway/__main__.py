@@ -8,7 +8,8 @@ from titanium_common.logging import configure_logging
 
 
 def main() -> None:
-    settings = load_settings()
+    # One process, whatever WEB_CONCURRENCY (gunicorn's worker count) says.
+    settings = load_settings({"WEB_CONCURRENCY": 1})
     configure_logging("api_gateway", settings.LOG_LEVEL)
     web.run_app(
         create_app(settings), host=settings.HOST, port=settings.PORT, access_log=None, print=None

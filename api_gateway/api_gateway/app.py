@@ -10,7 +10,7 @@ from api_gateway.keys import metrics_key, openapi_document_key, settings_key, up
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.routes import setup_routes
 from api_gateway.settings import Settings, load_settings
-from api_gateway.upstreams import rate_limit_counters, upstream_session
+from api_gateway.upstreams import counters_and_pages, upstream_session
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[metrics_key] = GatewayMetrics(settings.PROMETHEUS_MULTIPROC_DIR)
     app[openapi_document_key] = yaml.safe_load(OPENAPI_FILE.read_text())
     app.on_response_prepare.append(middlewares.add_request_id)
+    app.on_response_prepare.append(middlewares.add_cache_result)
     app.cleanup_ctx.append(upstream_session)
-    app.cleanup_ctx.append(rate_limit_counters)
+    app.cleanup_ctx.append(counters_and_pages)
     setup_routes(app)
     return app

@@ -3,6 +3,7 @@
 from aiohttp import ClientSession, web
 
 from api_gateway.auth import JwksCache
+from api_gateway.edge_cache import CacheResult, EdgeCache
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.ratelimit import RateLimiter
 from api_gateway.settings import Settings
@@ -14,8 +15,11 @@ metrics_key = web.AppKey("metrics", GatewayMetrics)
 upstream_session_key = web.AppKey("upstream_session", ClientSession)
 jwks_key = web.AppKey("jwks", JwksCache)
 rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
+edge_cache_key = web.AppKey("edge_cache", EdgeCache)
 
 request_id_key = web.RequestKey("request_id", str)
 traceparent_key = web.RequestKey("traceparent", str)
 # Which upstream answered; unset means the gateway answered itself.
 upstream_name_key = web.RequestKey("upstream_name", str)
+# Set on webapp requests only: what the edge cache did (the X-Cache reply header).
+cache_result_key = web.RequestKey("cache_result", CacheResult)

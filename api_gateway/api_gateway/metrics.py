@@ -1,4 +1,4 @@
-"""Prometheus metrics of the gateway: RED per upstream plus upstream failures by kind.
+"""Prometheus metrics of the gateway: RED per upstream, upstream failures, edge cache results.
 
 Under gunicorn with several workers (PROMETHEUS_MULTIPROC_DIR set), values live in shared files
 and /metrics aggregates them; otherwise each app has its own registry, so tests can build many.
@@ -32,6 +32,12 @@ class GatewayMetrics:
             "titanium_gateway_upstream_errors",
             "Upstream calls that failed, by kind (unavailable, timeout, interrupted).",
             ["upstream", "kind"],
+            registry=self._registry,
+        )
+        self.edge_cache_requests = Counter(
+            "titanium_gateway_edge_cache_requests",
+            "Webapp requests by edge cache result (hit, miss, bypass).",
+            ["result"],
             registry=self._registry,
         )
 

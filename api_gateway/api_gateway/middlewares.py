@@ -6,7 +6,13 @@ import time
 from aiohttp import web
 
 from api_gateway.errors import GatewayError, json_error
-from api_gateway.keys import metrics_key, request_id_key, traceparent_key, upstream_name_key
+from api_gateway.keys import (
+    cache_result_key,
+    metrics_key,
+    request_id_key,
+    traceparent_key,
+    upstream_name_key,
+)
 from titanium_common import context
 
 access_log = logging.getLogger("titanium.access")
@@ -36,6 +42,12 @@ async def add_request_id(request: web.Request, response: web.StreamResponse) -> 
     """on_response_prepare: proxied replies are streamed, so the header goes in before sending."""
     if request_id := request.get(request_id_key):
         response.headers[context.REQUEST_ID_HEADER] = request_id
+
+
+async def add_cache_result(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: X-Cache on every webapp reply (edge_cache.CacheResult)."""
+    if result := request.get(cache_result_key):
+        response.headers["X-Cache"] = result
 
 
 def access_log_middleware() -> web.middleware:

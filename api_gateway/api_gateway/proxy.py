@@ -9,8 +9,11 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from api_gateway.auth import InvalidToken, JwksUnavailable, token_from_header, verify_token
+from api_gateway.edge_cache import CONDITIONAL_HEADERS, SAFE_METHODS, CacheResult, answer
 from api_gateway.errors import GatewayError
 from api_gateway.keys import (
+    cache_result_key,
+    edge_cache_key,
     jwks_key,
     metrics_key,
     rate_limiter_key,
@@ -61,11 +64,12 @@ IDENTITY_PREFIX = IDENTITY_HEADER_PREFIX.lower()
 BUFFERED_REPLY_BYTES = 256 * 1024
 
 
-def proxy_to(upstream: str, *, reject_invalid_tokens: bool) -> Handler:
+def proxy_to(upstream: str, *, reject_invalid_tokens: bool, edge_cached: bool = False) -> Handler:
     """The handler for one routing-table entry.
 
     `reject_invalid_tokens` is set for the JSON API: a bad token there is a 401. Elsewhere (the
-    web UI, which signs in with cookies) a bad token is simply not passed on.
+    web UI, which signs in with cookies) a bad token is simply not passed on. `edge_cached`
+    (the webapp's routes) answers anonymous pages from the edge cache when it can.
     """
 
     async def proxy(request: web.Request) -> web.StreamResponse:
@@ -73,9 +77,30 @@ def proxy_to(upstream: str, *, reject_invalid_tokens: bool) -> Handler:
         user_id, token = await identify(request, reject_invalid_tokens)
         await enforce_rate_limit(request, user_id)
         headers = upstream_headers(request, user_id, token)
+        if edge_cached:
+            return await forward_through_edge_cache(request, upstream, headers)
         return await forward(request, upstream, headers)
 
     return proxy
+
+
+async def forward_through_edge_cache(
+    request: web.Request, upstream: str, headers: CIMultiDict[str]
+) -> web.StreamResponse:
+    """The webapp's routes: anonymous pages from the edge cache when it has them."""
+    cache = request.app[edge_cache_key]
+    lookup = await cache.look_up(request)
+    request[cache_result_key] = lookup.result
+    if lookup.page is not None:
+        return answer(request, lookup.page)
+    if lookup.result is CacheResult.MISS:
+        # Ask for the whole page so it can be kept; a kept page then answers the condition here
+        # (a page that may not be kept is sent whole: correct, if not the cheapest).
+        for name in CONDITIONAL_HEADERS:
+            headers.popall(name, None)
+    buffer_up_to = max(BUFFERED_REPLY_BYTES, cache.max_entry_bytes)
+    response = await forward(request, upstream, headers, buffer_up_to=buffer_up_to)
+    return await cache.keep(request, lookup, response)
 
 
 async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | None, str | None]:
@@ -156,9 +181,15 @@ def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
 
 
 async def forward(
-    request: web.Request, upstream: str, headers: CIMultiDict[str]
+    request: web.Request,
+    upstream: str,
+    headers: CIMultiDict[str],
+    *,
+    buffer_up_to: int = BUFFERED_REPLY_BYTES,
 ) -> web.StreamResponse:
-    """Send the request on and stream the reply back; 502/504 if the upstream fails us."""
+    """Send the request on and stream the reply back; 502/504 if the upstream fails us.
+
+    A reply of at most `buffer_up_to` bytes is read whole and sent in one write."""
     session = request.app[upstream_session_key]
     # The path as routing saw it, appended to the upstream's base URL (never joined: a path
     # like //host/x must stay a path, not become another host).
@@ -180,7 +211,10 @@ async def forward(
         log.warning("upstream unavailable", extra={"upstream": upstream, "error": repr(error)})
         raise GatewayError(502, "upstream", f"{upstream} is unavailable") from None
     async with reply:
-        if reply.content_length is not None and reply.content_length <= BUFFERED_REPLY_BYTES:
+        if request.method not in SAFE_METHODS and reply.status < 400:
+            # Before the writer hears back: from then on no reader gets a page from before it.
+            await request.app[edge_cache_key].invalidate()
+        if reply.content_length is not None and reply.content_length <= buffer_up_to:
             return await buffered_reply(reply, upstream, errors)
         response = web.StreamResponse(
             status=reply.status, reason=reply.reason, headers=reply_headers(reply)

@@ -1,38 +1,23 @@
 """Per-client fixed-window rate limits, counted in Redis or, without it, in this process.
 
-Redis is only a counter store: while it is unreachable the gateway counts in process (each
-replica then enforces the limit on its own share of traffic) and does not ask Redis again for
-REDIS_BACKOFF_SECONDS, so a dead Redis costs one short timeout, not one per request.
+Redis is only a counter store: while it is unreachable (redis_guard.py) the gateway counts in
+process, and each replica then enforces the limit on its own share of traffic.
 """
 
-import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
-log = logging.getLogger(__name__)
+from api_gateway.redis_guard import GuardedRedis, RedisUnavailable
 
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     retry_after_seconds: int = 0
-
-
-def open_redis(url: str, timeout_seconds: float) -> Redis:
-    """A client that fails fast: short timeouts and no retries (the caller falls back)."""
-    return Redis.from_url(
-        url,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 class InProcessCounters:
@@ -55,19 +40,16 @@ class RateLimiter:
         *,
         limit: int,
         window_seconds: int,
-        redis: Redis | None,
+        redis: GuardedRedis | None,
         key_prefix: str,
-        backoff_seconds: float,
         clock: Callable[[], float] = time.time,
     ):
         self._limit = limit
         self._window_seconds = window_seconds
         self._redis = redis
         self._key_prefix = key_prefix
-        self._backoff_seconds = backoff_seconds
         self._clock = clock
         self._local = InProcessCounters()
-        self._redis_down_until = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -87,21 +69,23 @@ class RateLimiter:
         return Decision(allowed=False, retry_after_seconds=max(1, math.ceil(window_ends - now)))
 
     async def _incr_in_redis(self, window: int, client: str) -> int | None:
-        if self._redis is None or time.monotonic() < self._redis_down_until:
+        if self._redis is None:
             return None
         key = f"{self._key_prefix}ratelimit:{window}:{client}"
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
+
+        async def incr_with_expiry(redis: Redis) -> int:
+            async with redis.pipeline(transaction=True) as pipe:
                 count, _ = await pipe.incr(key).expire(key, self._window_seconds).execute()
-        except (RedisError, OSError, TimeoutError) as error:
-            self._redis_down_until = time.monotonic() + self._backoff_seconds
-            log.warning("Redis unavailable, counting in process", extra={"error": repr(error)})
+            return count
+
+        try:
+            return await self._redis.run(incr_with_expiry)
+        except RedisUnavailable:
             return None
-        return count
 
     async def backend(self) -> str:
         """For /readyz: where counters live; raises when the configured Redis is down."""
         if self._redis is None:
             return "in-process"
-        await self._redis.ping()
+        await self._redis.client.ping()
         return "redis"

@@ -35,8 +35,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/openapi.json", views.openapi)
     # aiohttp tries the longest matching static prefix first, so the order below is for people.
     for prefix, upstream in API_ROUTES.items():
-        add_prefix(router, prefix, proxy_to(upstream, reject_invalid_tokens=True))
+        handler = proxy_to(upstream, reject_invalid_tokens=True, edge_cached=upstream == WEBAPP)
+        add_prefix(router, prefix, handler)
     router.add_route("*", JWKS_PATH, proxy_to(AUTH_SERVICE, reject_invalid_tokens=False))
     for prefix in CLOSED_PREFIXES:
         add_prefix(router, prefix, views.not_found)
-    router.add_route("*", "/{tail:.*}", proxy_to(DEFAULT_UPSTREAM, reject_invalid_tokens=False))
+    router.add_route(
+        "*", "/{tail:.*}", proxy_to(DEFAULT_UPSTREAM, reject_invalid_tokens=False, edge_cached=True)
+    )

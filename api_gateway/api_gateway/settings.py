@@ -7,7 +7,7 @@ touching os.environ.
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from titanium_common.env import env_float, env_int, env_str
+from titanium_common.env import env_bool, env_float, env_int, env_str
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,15 @@ class Settings:
     JWKS_FETCH_TIMEOUT_SECONDS: float
     # Set by titanium_common.gunicorn_conf when several workers must share one /metrics view.
     PROMETHEUS_MULTIPROC_DIR: str
+    # Worker processes under gunicorn. An in-process edge cache is coherent for one only.
+    WEB_CONCURRENCY: int
+    # The edge page cache (edge_cache.py): anonymous webapp pages, dropped by every write.
+    EDGE_CACHE_ENABLED: bool
+    EDGE_CACHE_MAX_ENTRY_BYTES: int
+    # Size of the in-process cache (without Redis), in pages.
+    EDGE_CACHE_MAX_ENTRIES: int
+    # Comma-separated cookie names that mean "signed in": such requests are never cached.
+    EDGE_CACHE_SESSION_COOKIES: str
 
     def upstream_urls(self) -> dict[str, str]:
         """Base URL of each upstream, by the names routes.py uses."""
@@ -45,6 +54,11 @@ class Settings:
             "user_service": self.USER_SERVICE_URL.rstrip("/"),
             "webapp": self.WEBAPP_URL.rstrip("/"),
         }
+
+    def edge_cache_session_cookies(self) -> frozenset[str]:
+        return frozenset(
+            name.strip() for name in self.EDGE_CACHE_SESSION_COOKIES.split(",") if name.strip()
+        )
 
 
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
@@ -69,5 +83,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         UPSTREAM_POOL_SIZE=env_int("UPSTREAM_POOL_SIZE", 256),
         JWKS_FETCH_TIMEOUT_SECONDS=env_float("JWKS_FETCH_TIMEOUT_SECONDS", 3.0),
         PROMETHEUS_MULTIPROC_DIR=env_str("PROMETHEUS_MULTIPROC_DIR", ""),
+        WEB_CONCURRENCY=env_int("WEB_CONCURRENCY", 2),  # gunicorn_conf's default
+        EDGE_CACHE_ENABLED=env_bool("EDGE_CACHE_ENABLED", True),
+        EDGE_CACHE_MAX_ENTRY_BYTES=env_int("EDGE_CACHE_MAX_ENTRY_BYTES", 512 * 1024),
+        EDGE_CACHE_MAX_ENTRIES=env_int("EDGE_CACHE_MAX_ENTRIES", 2000),
+        EDGE_CACHE_SESSION_COOKIES=env_str("EDGE_CACHE_SESSION_COOKIES", "session"),
     )
     return replace(settings, **dict(overrides or {}))

@@ -1,7 +1,7 @@
 """Connections to what sits behind the gateway, each opened once per app (cleanup contexts).
 
-One pooled ClientSession serves every upstream and auth_service's JWKS; one Redis client holds
-the rate-limit counters.
+One pooled ClientSession serves every upstream and auth_service's JWKS; one Redis client, when
+configured, holds the rate-limit counters and the edge cache's pages.
 """
 
 from collections.abc import AsyncIterator
@@ -10,8 +10,17 @@ import aiohttp
 from aiohttp import web
 
 from api_gateway.auth import JwksCache
-from api_gateway.keys import jwks_key, rate_limiter_key, settings_key, upstream_session_key
-from api_gateway.ratelimit import RateLimiter, open_redis
+from api_gateway.edge_cache import EdgeCache, page_store
+from api_gateway.keys import (
+    edge_cache_key,
+    jwks_key,
+    metrics_key,
+    rate_limiter_key,
+    settings_key,
+    upstream_session_key,
+)
+from api_gateway.ratelimit import RateLimiter
+from api_gateway.redis_guard import GuardedRedis, open_redis
 from titanium_common.identity import JWKS_PATH
 
 # aiohttp would otherwise add these to requests whose clients did not send them; with
@@ -46,10 +55,14 @@ async def upstream_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def rate_limit_counters(app: web.Application) -> AsyncIterator[None]:
+async def counters_and_pages(app: web.Application) -> AsyncIterator[None]:
+    """The rate limiter and the edge cache, sharing Redis (and its backoff) when configured."""
     settings = app[settings_key]
     redis = (
-        open_redis(settings.REDIS_URL, settings.REDIS_TIMEOUT_SECONDS)
+        GuardedRedis(
+            open_redis(settings.REDIS_URL, settings.REDIS_TIMEOUT_SECONDS),
+            settings.REDIS_BACKOFF_SECONDS,
+        )
         if settings.REDIS_URL
         else None
     )
@@ -58,8 +71,13 @@ async def rate_limit_counters(app: web.Application) -> AsyncIterator[None]:
         window_seconds=settings.RATE_LIMIT_WINDOW_SECONDS,
         redis=redis,
         key_prefix=settings.REDIS_KEY_PREFIX,
-        backoff_seconds=settings.REDIS_BACKOFF_SECONDS,
+    )
+    app[edge_cache_key] = EdgeCache(
+        page_store(settings, redis),
+        session_cookies=settings.edge_cache_session_cookies(),
+        max_entry_bytes=settings.EDGE_CACHE_MAX_ENTRY_BYTES,
+        requests=app[metrics_key].edge_cache_requests,
     )
     yield
     if redis is not None:
-        await redis.aclose()
+        await redis.client.aclose()

@@ -163,6 +163,7 @@ def make_gateway(aiohttp_client, upstreams, backend):
                 "UPSTREAM_CONNECT_TIMEOUT_SECONDS": 0.5,
                 "UPSTREAM_READ_TIMEOUT_SECONDS": 0.5,
                 "PROMETHEUS_MULTIPROC_DIR": "",
+                "WEB_CONCURRENCY": 1,
                 **overrides,
             }
         )

@@ -94,7 +94,6 @@ async def test_a_new_window_starts_from_zero():
         window_seconds=60,
         redis=None,
         key_prefix="",
-        backoff_seconds=5,
         clock=lambda: now[0],
     )
 

@@ -1,0 +1,344 @@
+"""The edge page cache: anonymous webapp pages kept at the gateway, dropped by every write.
+
+Kept: the reply to a GET from an anonymous client (no Authorization header, no session cookie)
+when the webapp answers 200 with `Cache-Control: public, s-maxage=N`, sets no cookie, varies only
+on headers that are part of the key, and sends at most EDGE_CACHE_MAX_ENTRY_BYTES; for N seconds.
+A HEAD is answered from a kept GET. Nothing else is ever kept.
+
+Invalidation by generation: every write the gateway passes on (a method other than GET, HEAD or
+OPTIONS, answered below 400 by any upstream) moves the cache to a new generation before the writer
+gets its answer, and a page is kept under the generation read *before* it was fetched. So once a
+write has been answered, no reader gets a page from before it.
+
+Where: in Redis when REDIS_URL is set, shared by every worker and replica, the generation and the
+page read in one round trip. Otherwise an LRU in this process, coherent for one process only: with
+several workers and no Redis the cache is off. A configured Redis that fails is bypassed
+(redis_guard.py), never worked around: a slower page beats a stale one.
+"""
+
+import contextlib
+import enum
+import hashlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import hdrs, web
+from multidict import CIMultiDict
+from prometheus_client import Counter
+
+from api_gateway.redis_guard import GuardedRedis, RedisUnavailable
+from api_gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CACHED_METHODS = frozenset({"GET", "HEAD"})
+# Request headers whose values are part of every key, so a page may vary on any of them: with the
+# htmx ones the webapp answers a fragment instead of the full page; the encoding changes the bytes.
+KEYED_HEADERS = (
+    "HX-Request",
+    "HX-Boosted",
+    "HX-Target",
+    "HX-History-Restore-Request",
+    hdrs.ACCEPT_ENCODING,
+)
+# A page may also vary on these: no request the cache answers carries an Authorization header or
+# a session cookie, and by contract (EDGE_CACHE_SESSION_COOKIES) no other cookie changes a page.
+# Flask adds `Vary: Cookie` to every page that looked at the session, signed in or not.
+VARY_ALLOWED = frozenset({name.lower() for name in KEYED_HEADERS} | {"cookie", "authorization"})
+# On a miss the webapp is asked for the whole page, so it can be kept; the gateway then checks
+# the client's condition itself.
+CONDITIONAL_HEADERS = (hdrs.IF_NONE_MATCH, hdrs.IF_MODIFIED_SINCE)
+# What a 304 repeats of the page it stands for (RFC 9110 15.4.5).
+NOT_MODIFIED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        hdrs.CACHE_CONTROL,
+        hdrs.CONTENT_LOCATION,
+        hdrs.DATE,
+        hdrs.ETAG,
+        hdrs.EXPIRES,
+        hdrs.VARY,
+    )
+)
+UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-store", "no-cache"})
+
+
+class CacheResult(enum.StrEnum):
+    """The X-Cache header of a webapp reply."""
+
+    HIT = "HIT"  # answered from the cache
+    MISS = "MISS"  # looked up and not found: fetched from the webapp, and kept if it may be
+    BYPASS = "BYPASS"  # not looked up: not an anonymous GET/HEAD, or the cache is off or down
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    stored_at: float  # Unix time, so every replica agrees on the page's age
+
+    def encode(self) -> bytes:
+        # Compact JSON never holds a raw newline, so the first one ends the head.
+        head = json.dumps({"headers": self.headers, "stored_at": self.stored_at})
+        return head.encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, data: bytes) -> "CachedPage":
+        head, _, body = data.partition(b"\n")
+        fields = json.loads(head)
+        headers = tuple((name, value) for name, value in fields["headers"])
+        return cls(headers, body, fields["stored_at"])
+
+
+@dataclass(frozen=True)
+class Lookup:
+    result: CacheResult
+    variant: str = ""
+    generation: int = 0
+    page: CachedPage | None = None
+
+
+BYPASSED = Lookup(CacheResult.BYPASS)
+
+
+class PageStore(Protocol):
+    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
+        """The current generation and the page kept for `variant` in it."""
+
+    async def write(
+        self, generation: int, variant: str, page: CachedPage, ttl_seconds: int
+    ) -> None: ...
+
+    async def next_generation(self) -> None: ...
+
+
+class InProcessPages:
+    """The most recently used pages of this process. A new generation empties it, and a page
+    fetched during an earlier generation is not kept."""
+
+    def __init__(self, max_entries: int, clock: Callable[[], float] = time.monotonic):
+        self._max_entries = max_entries
+        self._clock = clock
+        self._generation = 0
+        self._entries: OrderedDict[str, tuple[float, CachedPage]] = OrderedDict()
+
+    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
+        entry = self._entries.get(variant)
+        if entry is None:
+            return self._generation, None
+        expires_at, page = entry
+        if self._clock() >= expires_at:
+            del self._entries[variant]
+            return self._generation, None
+        self._entries.move_to_end(variant)
+        return self._generation, page
+
+    async def write(self, generation: int, variant: str, page: CachedPage, ttl_seconds: int):
+        if generation != self._generation:
+            return
+        self._entries[variant] = (self._clock() + ttl_seconds, page)
+        self._entries.move_to_end(variant)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    async def next_generation(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+
+
+# The generation and the page kept under it, in one round trip. The page key is derived from the
+# generation here, so it cannot be declared in KEYS: fine on one Redis, not on Redis Cluster.
+READ_PAGE_SCRIPT = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+"""
+
+
+class RedisPages:
+    """Pages under `<prefix>edge:page:<generation>:<digest of the variant>`, each expiring on its
+    own; the generation is one counter. Pages of past generations are never read again."""
+
+    def __init__(self, redis: GuardedRedis, key_prefix: str):
+        self._redis = redis
+        self._generation_key = f"{key_prefix}edge:generation"
+        self._page_prefix = f"{key_prefix}edge:page:"
+        self._read_page = redis.client.register_script(READ_PAGE_SCRIPT)
+        # A write was answered while Redis was away: move the generation before trusting a page.
+        self._increment_owed = False
+
+    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
+        if self._increment_owed:
+            await self.next_generation()
+        generation, data = await self._redis.run(
+            lambda redis: self._read_page(
+                keys=[self._generation_key], args=[self._page_prefix, digest(variant)], client=redis
+            )
+        )
+        return int(generation), None if data is None else CachedPage.decode(data)
+
+    async def write(self, generation: int, variant: str, page: CachedPage, ttl_seconds: int):
+        key = f"{self._page_prefix}{generation}:{digest(variant)}"
+        await self._redis.run(lambda redis: redis.set(key, page.encode(), ex=ttl_seconds))
+
+    async def next_generation(self) -> None:
+        # Cleared before the attempt: a success covers every write answered until now.
+        self._increment_owed = False
+        try:
+            await self._redis.run(lambda redis: redis.incr(self._generation_key))
+        except RedisUnavailable:
+            self._increment_owed = True
+            raise
+
+
+def digest(variant: str) -> str:
+    # Header values may hold undecodable bytes, which aiohttp keeps as surrogates.
+    return hashlib.blake2b(variant.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def page_store(settings: Settings, redis: GuardedRedis | None) -> PageStore | None:
+    """Where pages are kept; None turns the cache off."""
+    if not settings.EDGE_CACHE_ENABLED:
+        return None
+    if redis is not None:
+        return RedisPages(redis, settings.REDIS_KEY_PREFIX)
+    if settings.WEB_CONCURRENCY > 1:
+        log.warning(
+            "edge cache off: each worker would keep its own pages and miss the others' writes; "
+            "set REDIS_URL to share them",
+            extra={"workers": settings.WEB_CONCURRENCY},
+        )
+        return None
+    return InProcessPages(settings.EDGE_CACHE_MAX_ENTRIES)
+
+
+class EdgeCache:
+    def __init__(
+        self,
+        pages: PageStore | None,
+        *,
+        session_cookies: frozenset[str],
+        max_entry_bytes: int,
+        requests: Counter,
+    ):
+        self._pages = pages
+        self._session_cookies = session_cookies
+        self.max_entry_bytes = max_entry_bytes
+        self._requests = requests
+
+    async def look_up(self, request: web.Request) -> Lookup:
+        if self._pages is None or not self._is_anonymous_read(request):
+            return self._counted(BYPASSED)
+        variant = variant_of(request)
+        try:
+            generation, page = await self._pages.read(variant)
+        except RedisUnavailable:
+            return self._counted(BYPASSED)
+        result = CacheResult.MISS if page is None else CacheResult.HIT
+        return self._counted(Lookup(result, variant, generation, page))
+
+    async def keep(
+        self, request: web.Request, lookup: Lookup, response: web.StreamResponse
+    ) -> web.StreamResponse:
+        """What to send for a looked-up request: the webapp's reply, kept when it may be."""
+        if lookup.result is not CacheResult.MISS:
+            return response
+        ttl_seconds = self._seconds_to_keep(request, response)
+        if ttl_seconds is None:
+            return response
+        page = CachedPage(tuple(response.headers.items()), response.body, time.time())
+        with contextlib.suppress(RedisUnavailable):  # not kept, and still the right answer
+            await self._pages.write(lookup.generation, lookup.variant, page, ttl_seconds)
+        return answer(request, page)
+
+    async def invalidate(self) -> None:
+        """A write was accepted: no page kept before it may be served after it."""
+        if self._pages is None:
+            return
+        # On failure the increment is owed (RedisPages.read makes it up before any page is read).
+        with contextlib.suppress(RedisUnavailable):
+            await self._pages.next_generation()
+
+    def _is_anonymous_read(self, request: web.Request) -> bool:
+        return (
+            request.method in CACHED_METHODS
+            and hdrs.AUTHORIZATION not in request.headers
+            and self._session_cookies.isdisjoint(request.cookies)
+        )
+
+    def _seconds_to_keep(self, request: web.Request, response: web.StreamResponse) -> int | None:
+        if not (
+            request.method == "GET"
+            and response.status == 200
+            and isinstance(response, web.Response)
+            and not response.prepared  # streamed: larger than any page the cache keeps
+            and hdrs.SET_COOKIE not in response.headers
+            and varies_only_on_keyed_headers(response)
+            and len(response.body) <= self.max_entry_bytes
+        ):
+            return None
+        return shared_max_age(response)
+
+    def _counted(self, lookup: Lookup) -> Lookup:
+        self._requests.labels(lookup.result.lower()).inc()
+        return lookup
+
+
+def variant_of(request: web.Request) -> str:
+    """What tells kept pages apart within a generation: the path and query plus KEYED_HEADERS."""
+    values = (",".join(request.headers.getall(name, ())) for name in KEYED_HEADERS)
+    return "\n".join((request.rel_url.raw_path_qs, *values))
+
+
+def shared_max_age(response: web.StreamResponse) -> int | None:
+    """s-maxage of a `public` reply that nothing else forbids a shared cache to keep."""
+    directives = {}
+    for value in response.headers.getall(hdrs.CACHE_CONTROL, ()):
+        for directive in value.split(","):
+            name, _, argument = directive.partition("=")
+            directives[name.strip().lower()] = argument.strip().strip('"')
+    if "public" not in directives or not UNCACHEABLE_DIRECTIVES.isdisjoint(directives):
+        return None
+    try:
+        seconds = int(directives.get("s-maxage", ""))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def varies_only_on_keyed_headers(response: web.StreamResponse) -> bool:
+    named = {
+        name.strip().lower()
+        for value in response.headers.getall(hdrs.VARY, ())
+        for name in value.split(",")
+        if name.strip()
+    }
+    return named <= VARY_ALLOWED  # `Vary: *` is never allowed
+
+
+def answer(request: web.Request, page: CachedPage) -> web.Response:
+    """A kept page as the reply to `request`: 304 when the client's copy is still this page."""
+    headers = CIMultiDict(page.headers)
+    headers[hdrs.AGE] = str(max(0, int(time.time() - page.stored_at)))
+    response = web.Response(body=page.body, headers=headers)
+    if not is_not_modified(request, response):
+        return response
+    kept = CIMultiDict((k, v) for k, v in headers.items() if k.lower() in NOT_MODIFIED_HEADERS)
+    return web.Response(status=304, headers=kept)
+
+
+def is_not_modified(request: web.Request, response: web.Response) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present (weak comparison), else
+    If-Modified-Since."""
+    if request.if_none_match is not None:
+        etag = response.etag
+        return etag is not None and any(
+            candidate.value in ("*", etag.value) for candidate in request.if_none_match
+        )
+    since, modified = request.if_modified_since, response.last_modified
+    return since is not None and modified is not None and modified <= since
