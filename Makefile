@@ -66,6 +66,10 @@ lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes inclu
 bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs wrk)
 	@$(BIN)/python -m benchmarks.gateway
 
+.PHONY: bench-webapp
+bench-webapp: $(INSTALLED) ## Load the home page, an article page and /api/articles (needs wrk)
+	@$(BIN)/python -m benchmarks.webapp
+
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
