@@ -232,9 +232,9 @@ class Stack:
             while True:
                 self._fail_if_a_process_died()
                 try:
-                    if requests.get(url, timeout=1).status_code == 200:
+                    if requests.get(url, timeout=2).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or still booting
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{url} not ready; logs in {self.log_dir}")
