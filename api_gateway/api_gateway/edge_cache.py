@@ -222,11 +222,13 @@ class EdgeCache:
         self,
         pages: PageStore | None,
         *,
+        webapp_url: str,
         session_cookies: frozenset[str],
         max_entry_bytes: int,
         requests: Counter,
     ):
         self._pages = pages
+        self._webapp_url = webapp_url
         self._session_cookies = session_cookies
         self.max_entry_bytes = max_entry_bytes
         self._requests = requests
@@ -234,7 +236,7 @@ class EdgeCache:
     async def look_up(self, request: web.Request) -> Lookup:
         if self._pages is None or not self._is_anonymous_read(request):
             return self._counted(BYPASSED)
-        variant = variant_of(request)
+        variant = variant_of(request, self._webapp_url)
         try:
             generation, page = await self._pages.read(variant)
         except RedisUnavailable:
@@ -289,10 +291,11 @@ class EdgeCache:
         return lookup
 
 
-def variant_of(request: web.Request) -> str:
-    """What tells kept pages apart within a generation: the path and query plus KEYED_HEADERS."""
+def variant_of(request: web.Request, webapp_url: str) -> str:
+    """What tells kept pages apart within a generation: who rendered them (two stacks sharing a
+    Redis never swap pages), the path and query, and the values of KEYED_HEADERS."""
     values = (",".join(request.headers.getall(name, ())) for name in KEYED_HEADERS)
-    return "\n".join((request.rel_url.raw_path_qs, *values))
+    return "\n".join((webapp_url, request.rel_url.raw_path_qs, *values))
 
 
 def shared_max_age(response: web.StreamResponse) -> int | None:

@@ -18,6 +18,7 @@ from api_gateway.keys import (
     rate_limiter_key,
     settings_key,
     upstream_session_key,
+    upstream_urls_key,
 )
 from api_gateway.ratelimit import RateLimiter
 from api_gateway.redis_guard import GuardedRedis, open_redis
@@ -74,10 +75,14 @@ async def counters_and_pages(app: web.Application) -> AsyncIterator[None]:
     )
     app[edge_cache_key] = EdgeCache(
         page_store(settings, redis),
+        webapp_url=app[upstream_urls_key]["webapp"],
         session_cookies=settings.edge_cache_session_cookies(),
         max_entry_bytes=settings.EDGE_CACHE_MAX_ENTRY_BYTES,
         requests=app[metrics_key].edge_cache_requests,
     )
+    # Pages kept before this process started may describe data changed while no gateway was
+    # watching (a restore, a re-seed, a migration): start a new generation.
+    await app[edge_cache_key].invalidate()
     yield
     if redis is not None:
         await redis.client.aclose()

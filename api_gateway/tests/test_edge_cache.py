@@ -448,6 +448,32 @@ async def test_replicas_share_pages_and_writes_in_redis(make_cached_gateway, web
     assert webapp.renders == 2
 
 
+async def test_a_starting_gateway_does_not_trust_pages_kept_before_it(
+    make_cached_gateway, needs_redis
+):
+    shared = {"REDIS_KEY_PREFIX": redis_key_prefix("api_gateway")}
+    running = await make_cached_gateway(**shared)
+    await fetch(running, "/")
+
+    await make_cached_gateway(**shared)  # e.g. after a database restore and a restart
+
+    assert (await fetch(running, "/"))[0] == "MISS"
+
+
+async def test_stacks_sharing_a_redis_never_swap_pages(
+    make_gateway, webapp, aiohttp_server, needs_redis
+):
+    other_webapp = FakeWebapp(version=7)
+    other_url = str((await aiohttp_server(other_webapp.app())).make_url("")).rstrip("/")
+    shared = {"REDIS_KEY_PREFIX": redis_key_prefix("api_gateway")}
+    ours = await make_gateway(WEBAPP_URL=webapp.url, **shared)
+    theirs = await make_gateway(WEBAPP_URL=other_url, **shared)
+    await fetch(ours, "/")
+
+    assert await fetch(theirs, "/") == ("MISS", "page of /, version 7", 200)
+    assert await fetch(ours, "/") == ("HIT", "page of /, version 0", 200)
+
+
 async def test_a_write_answered_while_redis_failed_moves_the_generation_later(
     make_cached_gateway, webapp, needs_redis, monkeypatch
 ):
