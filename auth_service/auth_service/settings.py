@@ -5,8 +5,8 @@ Names are the environment variable names; `create_app(settings_override)` can re
 
 from pathlib import Path
 
-from titanium_common.backends import service_database_url
 from titanium_common.env import env_float, env_int, env_str
+from titanium_common.settings import shared_settings
 
 SERVICE = "auth_service"
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -14,10 +14,9 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 
 def load_settings() -> dict:
     return {
-        "DATABASE_URL": env_str("DATABASE_URL", "") or _default_database_url(),
-        "REDIS_URL": env_str("REDIS_URL", env_str("TITANIUM_REDIS_URL", "")),
-        "REDIS_KEY_PREFIX": env_str("REDIS_KEY_PREFIX", f"titanium:{SERVICE}:"),
-        "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        # DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_SECONDS, REDIS_BACKOFF_SECONDS,
+        # LOG_LEVEL: read the same way by every Flask service.
+        **shared_settings(SERVICE, REPO_DIR),
         # Required: no default, create_app refuses to start without it (keys are secrets).
         "SIGNING_KEYS_DIR": env_str("SIGNING_KEYS_DIR", ""),
         "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 86400),
@@ -32,8 +31,3 @@ def load_settings() -> dict:
         "OUTBOX_RELAY_INTERVAL_SECONDS": env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 1),
         "RELAY_METRICS_PORT": env_int("RELAY_METRICS_PORT", 9102),
     }
-
-
-def _default_database_url() -> str:
-    var_dir = env_str("TITANIUM_VAR_DIR", str(REPO_DIR / "var"))
-    return service_database_url(SERVICE, env_str("TITANIUM_POSTGRES_URL", ""), var_dir)
