@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth_service import passwords, redis_store, throttle
+from auth_service import passwords, throttle
 from auth_service.extensions import db, migrate
 from auth_service.outbox import cli as outbox_cli
 from auth_service.settings import SERVICE, load_settings
@@ -16,6 +16,7 @@ from auth_service.tokens.views import bp as tokens_bp
 from auth_service.users import cli as users_cli
 from auth_service.users.views import bp as users_bp
 from titanium_common.api import register_json_errors
+from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
 
@@ -51,8 +52,17 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     keys.init_app(app)
     passwords.init_app(app)
-    redis_store.init_app(app)
+    _init_redis(app)
     throttle.init_app(app)
+
+
+def _init_redis(app: Flask) -> None:
+    # Only login-throttle counters live in Redis: a dead one must cost almost nothing.
+    app.extensions["redis"] = GuardedRedis(
+        app.config["REDIS_URL"],
+        timeout_seconds=app.config["REDIS_TIMEOUT_SECONDS"],
+        backoff_seconds=app.config["REDIS_BACKOFF_SECONDS"],
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

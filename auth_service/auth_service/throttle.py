@@ -12,8 +12,8 @@ import time
 
 from flask import Flask, current_app
 
-from auth_service.redis_store import GuardedRedis, RedisUnavailable
 from titanium_common.api import ApiError
+from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,14 @@ class LocalCounters:
 class LoginThrottle:
     def __init__(
         self,
-        redis_store: GuardedRedis,
+        redis: GuardedRedis,
+        key_prefix: str,
         window_seconds: int,
         max_per_account: int,
         max_per_client: int,
     ):
-        self.redis = redis_store
+        self.redis = redis
+        self.key_prefix = key_prefix
         self.local = LocalCounters()
         self.window_seconds = window_seconds
         self.limits = {"account": max_per_account, "client": max_per_client}
@@ -90,7 +92,7 @@ class LoginThrottle:
         return keys
 
     def _key(self, kind: str, value: str) -> str:
-        return f"{self.redis.key_prefix}login-failures:{kind}:{value}"
+        return f"{self.key_prefix}login-failures:{kind}:{value}"
 
     def _get(self, key: str) -> tuple[int, int]:
         try:
@@ -114,6 +116,7 @@ class LoginThrottle:
 def init_app(app: Flask) -> None:
     app.extensions["login_throttle"] = LoginThrottle(
         app.extensions["redis"],
+        app.config["REDIS_KEY_PREFIX"],
         app.config["LOGIN_THROTTLE_WINDOW_SECONDS"],
         app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         app.config["LOGIN_MAX_FAILURES_PER_CLIENT"],

@@ -56,6 +56,15 @@ def test_a_dead_redis_is_reported_but_keeps_the_service_ready(make_app):
     assert response.json["checks"]["redis"]["status"] == "down"
 
 
+def test_redis_timeout_and_backoff_come_from_the_settings(make_app):
+    app = make_app(
+        REDIS_URL="redis://127.0.0.1:1/0", REDIS_TIMEOUT_SECONDS=0.1, REDIS_BACKOFF_SECONDS=7
+    )
+    redis = app.extensions["redis"]
+    assert redis.backoff_seconds == 7
+    assert redis.client.connection_pool.connection_kwargs["socket_timeout"] == 0.1
+
+
 def test_openapi_document_is_valid_and_covers_every_route(client, app):
     document = client.get("/openapi.json").json
     validate(document)
