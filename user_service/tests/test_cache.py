@@ -159,8 +159,8 @@ def test_a_hanging_redis_costs_one_timeout_then_is_skipped(
     alice = profiles.create()
     client = make_app(
         REDIS_URL=silent_redis_url,
-        REDIS_SOCKET_TIMEOUT_SECONDS=0.2,
-        REDIS_RETRY_AFTER_SECONDS=60,
+        REDIS_TIMEOUT_SECONDS=0.2,
+        REDIS_BACKOFF_SECONDS=60,
     ).test_client()
     show_url = url_for("profiles.show", username=alice["username"])
 

@@ -58,14 +58,22 @@ def test_unknown_route_is_a_json_404(client):
     assert response.get_json() == {"errors": {"path": ["not found"]}}
 
 
-def test_settings_override_wins_and_defaults_fill_the_rest():
-    settings = load_settings({"DATABASE_URL": "sqlite:///x.db", "REDIS_URL": "", "EXTRA": 1})
+def test_settings_override_wins_and_defaults_fill_the_rest(make_app, database_url):
+    settings = make_app(REDIS_URL="", EXTRA=1).config
 
-    assert settings["DATABASE_URL"] == "sqlite:///x.db"
+    assert settings["DATABASE_URL"] == database_url
     assert settings["REDIS_URL"] == ""
     assert settings["EXTRA"] == 1
     assert settings["PROFILE_CACHE_TTL_SECONDS"] == 300
     assert settings["REDIS_KEY_PREFIX"] == "titanium:user_service:"
+
+
+def test_an_overridden_bare_postgresql_url_gets_the_installed_driver(make_app, database_url):
+    if not database_url.startswith("postgresql+psycopg2://"):
+        pytest.skip("needs PostgreSQL (TITANIUM_POSTGRES_URL)")
+    bare = database_url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+    assert make_app(DATABASE_URL=bare, REDIS_URL="").config["DATABASE_URL"] == database_url
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):

@@ -15,13 +15,14 @@ from user_service.cache import EXTENSION_KEY, ProfileCache
 from user_service.extensions import db, migrate
 from user_service.internal.views import bp as internal_bp
 from user_service.profiles.views import bp as profiles_bp
-from user_service.settings import SERVICE, load_settings
+from user_service.settings import SERVICE, load_settings, with_installed_driver
 
 OPENAPI_FILE = Path(__file__).parent / "openapi.yaml"
 
 
 def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
-    settings = load_settings(settings_override)
+    settings = {**load_settings(), **(settings_override or {})}
+    settings["DATABASE_URL"] = with_installed_driver(settings["DATABASE_URL"])
     configure_logging(SERVICE, settings["LOG_LEVEL"])
 
     app = Flask(__name__)

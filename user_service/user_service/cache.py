@@ -180,8 +180,8 @@ class ProfileCache:
             store: Store = RedisStore.connect(
                 settings["REDIS_URL"],
                 namespace=prefix,
-                socket_timeout=settings["REDIS_SOCKET_TIMEOUT_SECONDS"],
-                retry_after=settings["REDIS_RETRY_AFTER_SECONDS"],
+                socket_timeout=settings["REDIS_TIMEOUT_SECONDS"],
+                retry_after=settings["REDIS_BACKOFF_SECONDS"],
             )
         else:
             store = LocalStore(settings["LOCAL_CACHE_MAX_ENTRIES"])
