@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import jwt
 import pytest
+import redis
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -150,7 +151,9 @@ async def upstreams(aiohttp_server, signing_key) -> FakeUpstreams:
 
 @pytest.fixture
 def make_gateway(aiohttp_client, upstreams, backend):
-    """Build a gateway client in front of the fake upstreams; keyword arguments are settings."""
+    """Build a gateway client in front of the fake upstreams; keyword arguments are settings.
+    Whatever the gateways kept in Redis is deleted afterwards."""
+    prefixes = set()
 
     async def make(**overrides):
         settings = load_settings(
@@ -167,9 +170,20 @@ def make_gateway(aiohttp_client, upstreams, backend):
                 **overrides,
             }
         )
+        if backend.redis_url == settings.REDIS_URL:
+            prefixes.add(settings.REDIS_KEY_PREFIX)
         return await aiohttp_client(create_app(settings))
 
-    return make
+    yield make
+    if backend.redis_url:
+        delete_keys(backend.redis_url, prefixes)
+
+
+def delete_keys(redis_url: str, prefixes: set[str]) -> None:
+    with redis.Redis.from_url(redis_url) as client:
+        for prefix in prefixes:
+            if keys := list(client.scan_iter(match=f"{prefix}*")):
+                client.delete(*keys)
 
 
 @pytest.fixture
