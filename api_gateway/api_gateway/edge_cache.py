@@ -277,8 +277,8 @@ class EdgeCache:
         if not (
             request.method == "GET"
             and response.status == 200
+            # Read whole; a streamed reply was too large or of unknown length.
             and isinstance(response, web.Response)
-            and not response.prepared  # streamed: larger than any page the cache keeps
             and hdrs.SET_COOKIE not in response.headers
             and varies_only_on_keyed_headers(response)
             and len(response.body) <= self.max_entry_bytes
