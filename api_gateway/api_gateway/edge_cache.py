@@ -38,14 +38,19 @@ log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHED_METHODS = frozenset({"GET", "HEAD"})
-# Request headers whose values are part of every key, so a page may vary on any of them: with the
-# htmx ones the webapp answers a fragment instead of the full page; the encoding changes the bytes.
+# Headers of the request *as sent to the webapp* whose values are part of every key, so a page may
+# vary on any of them. With the htmx ones the webapp answers a fragment instead of the full page;
+# the encoding changes the bytes; the forwarded host and scheme are in every absolute link (RSS,
+# sitemap, canonical URL). A client can send any Host: keyed, a forged one only ever reaches the
+# client that forged it.
 KEYED_HEADERS = (
     "HX-Request",
     "HX-Boosted",
     "HX-Target",
     "HX-History-Restore-Request",
     hdrs.ACCEPT_ENCODING,
+    hdrs.X_FORWARDED_HOST,
+    hdrs.X_FORWARDED_PROTO,
 )
 # A page may also vary on these: no request the cache answers carries an Authorization header or
 # a session cookie, and by contract (EDGE_CACHE_SESSION_COOKIES) no other cookie changes a page.
@@ -233,10 +238,10 @@ class EdgeCache:
         self.max_entry_bytes = max_entry_bytes
         self._requests = requests
 
-    async def look_up(self, request: web.Request) -> Lookup:
+    async def look_up(self, request: web.Request, upstream_headers: CIMultiDict[str]) -> Lookup:
         if self._pages is None or not self._is_anonymous_read(request):
             return self._counted(BYPASSED)
-        variant = variant_of(request, self._webapp_url)
+        variant = variant_of(request, upstream_headers, self._webapp_url)
         try:
             generation, page = await self._pages.read(variant)
         except RedisUnavailable:
@@ -291,10 +296,10 @@ class EdgeCache:
         return lookup
 
 
-def variant_of(request: web.Request, webapp_url: str) -> str:
+def variant_of(request: web.Request, upstream_headers: CIMultiDict[str], webapp_url: str) -> str:
     """What tells kept pages apart within a generation: who rendered them (two stacks sharing a
     Redis never swap pages), the path and query, and the values of KEYED_HEADERS."""
-    values = (",".join(request.headers.getall(name, ())) for name in KEYED_HEADERS)
+    values = (",".join(upstream_headers.getall(name, ())) for name in KEYED_HEADERS)
     return "\n".join((webapp_url, request.rel_url.raw_path_qs, *values))
 
 

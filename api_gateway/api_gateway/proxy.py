@@ -89,7 +89,7 @@ async def forward_through_edge_cache(
 ) -> web.StreamResponse:
     """The webapp's routes: anonymous pages from the edge cache when it has them."""
     cache = request.app[edge_cache_key]
-    lookup = await cache.look_up(request)
+    lookup = await cache.look_up(request, headers)
     request[cache_result_key] = lookup.result
     if lookup.page is not None:
         return answer(request, lookup.page)

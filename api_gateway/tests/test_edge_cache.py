@@ -23,8 +23,9 @@ USER_ID = "5f1d7c2e-8a3b-4c6d-9e0f-1a2b3c4d5e6f"
 @dataclass
 class FakeWebapp:
     """Stands in for webapp. A page names its kind (full page, or htmx fragment), its path and
-    the content version, which every accepted write increments. Tests set the headers of pages
-    and the status of writes, and read how often pages were rendered."""
+    the content version, which every accepted write increments; a feed (*.xml) adds its absolute
+    link. Tests set the headers of pages and the status of writes, and read how often pages were
+    rendered."""
 
     page_headers: dict[str, str] = field(
         default_factory=lambda: {"Cache-Control": PUBLIC, "Vary": "HX-Request, Cookie"}
@@ -45,6 +46,9 @@ class FakeWebapp:
         self.page_requests.append(request.headers.copy())
         kind = "fragment" if request.headers.get("HX-Request") else "page"
         body = f"{kind} of {request.path_qs}, version {self.version}"
+        if request.path.endswith(".xml"):  # absolute links, as ProxyFix lets Flask build them
+            forwarded = request.headers
+            body += f", {forwarded['X-Forwarded-Proto']}://{forwarded['X-Forwarded-Host']}/"
         response = web.Response(
             text=body, status=self.page_status, content_type="text/html", headers=self.page_headers
         )
@@ -235,6 +239,21 @@ async def test_htmx_fragments_and_full_pages_are_kept_apart(gateway, webapp):
     assert await fetch(gateway, "/") == ("HIT", "page of /, version 0", 200)
     assert await fetch(gateway, "/", headers=htmx) == ("HIT", "fragment of /, version 0", 200)
     assert webapp.renders == 2
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [{"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example"}, {"X-Forwarded-Proto": "evil"}],
+)
+async def test_a_host_forged_by_one_client_never_reaches_another(gateway, forged):
+    for _ in range(2):
+        assert "evil" in (await fetch(gateway, "/feed.xml", headers=forged))[1]
+
+    result, feed, _ = await fetch(gateway, "/feed.xml")
+
+    assert result == "MISS"
+    assert "evil" not in feed
+    assert feed.endswith(f", http://{gateway.host}:{gateway.port}/")
 
 
 async def test_encodings_are_kept_apart(gateway, webapp):
