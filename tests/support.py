@@ -17,6 +17,11 @@ TEST_ENV = {
 }
 
 
+def unique(prefix: str) -> str:
+    """A name no other test (or earlier run on the same database) has used."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
 def start_stack(backend: Backend, tmp_dir: Path, redis_url: str | None = None) -> Stack:
     """A fresh stack on free ports with its own databases; `redis_url` overrides the backend's."""
     assert_reachable(backend)
@@ -61,3 +66,15 @@ class Api:
         response = self.call("POST", "/users", json={"user": user})
         assert response.status_code == 201, response.text
         return {**response.json()["user"], "password": user["password"]}
+
+    def create_article(self, token: str, **fields) -> dict:
+        """A published article with a unique title; `fields` override title, body, tagList..."""
+        article = {
+            "title": unique("Title "),
+            "description": "What it is about",
+            "body": "Some *markdown* body.",
+            **fields,
+        }
+        response = self.call("POST", "/articles", token, json={"article": article})
+        assert response.status_code == 201, response.text
+        return response.json()["article"]

@@ -1,0 +1,406 @@
+"""No reader ever sees a stale page after a write (issue 3, "Caching").
+
+Anonymous pages are kept by the gateway's edge cache (ADR 0005; `X-Cache: HIT|MISS|BYPASS`).
+Each test loads the pages a write changes twice, so the second load comes from the cache, makes
+the write (through the API or the UI forms) and checks that the very next anonymous load shows
+it. Where a write changes no anonymous page (follow), the follower's own pages must show it and
+must never come from the cache.
+"""
+
+import pytest
+import requests
+
+from tests.support import unique
+from tests.web import Browser, parse_html, preview_of
+
+HTMX = {"HX-Request": "true"}
+
+
+class AnonymousReader:
+    """A visitor with no cookies at all, so every GET is one the edge cache may answer."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url
+
+    def load(self, page) -> requests.Response:
+        """GET a page: a path, or a (path, request headers) pair."""
+        path, headers = page if isinstance(page, tuple) else (page, {})
+        return requests.get(
+            f"{self.base}{path}", headers=headers, allow_redirects=False, timeout=10
+        )
+
+    def warm(self, *pages) -> None:
+        """Load each page twice: the second load must be a cache hit (when the edge says)."""
+        for page in pages:
+            self.load(page)
+            again = self.load(page)
+            assert again.status_code == 200, (page, again.status_code)
+            if "X-Cache" in again.headers:
+                assert again.headers["X-Cache"] == "HIT", (page, again.headers["X-Cache"])
+
+    def text(self, page) -> str:
+        response = self.load(page)
+        assert response.status_code == 200, (page, response.status_code)
+        return response.text
+
+
+@pytest.fixture
+def anonymous(stack):
+    return AnonymousReader(stack.url)
+
+
+@pytest.fixture
+def author(api):
+    return api.register()
+
+
+@pytest.fixture
+def author_browser(stack, author):
+    browser = Browser(stack.url)
+    browser.login(author)
+    return browser
+
+
+@pytest.fixture
+def reader(api):
+    return api.register()
+
+
+@pytest.fixture
+def reader_browser(stack, reader):
+    browser = Browser(stack.url)
+    browser.login(reader)
+    return browser
+
+
+@pytest.fixture
+def tag():
+    return unique("fresh")
+
+
+@pytest.fixture
+def article(api, author, tag):
+    return api.create_article(author["token"], tagList=[tag], body=unique("Original body "))
+
+
+def listing_pages(username: str, tag: str) -> list:
+    """Every anonymous page that lists a new article of `username` tagged `tag`."""
+    return [
+        "/",
+        ("/", HTMX),
+        f"/tag/{tag}",
+        f"/profile/{username}",
+        "/feed.xml",
+        f"/tag/{tag}/feed.xml",
+        f"/profile/{username}/feed.xml",
+    ]
+
+
+def favorites_shown(anonymous: AnonymousReader, slug: str) -> tuple[str, ...]:
+    """The count on the article page's buttons and on its home preview heart."""
+    page = parse_html(anonymous.text(f"/article/{slug}"))
+    counts = [counter.text().strip("() \n") for counter in page.select(".article-meta .counter")]
+    heart = preview_of(parse_html(anonymous.text("/")), slug).one(".article-meta button")
+    return (*counts, heart.text().strip())
+
+
+# --- articles ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_a_new_article_shows_at_once_on_every_listing(
+    api, anonymous, author, author_browser, tag, via
+):
+    pages = listing_pages(author["username"], tag)
+    anonymous.warm(*pages, "/sitemap.xml")
+    title = unique("Breaking ")
+
+    if via == "api":
+        slug = api.create_article(author["token"], title=title, tagList=[tag])["slug"]
+    else:
+        slug = author_browser.publish(title, tag_input=tag)
+
+    for page in pages:
+        assert title in anonymous.text(page), page
+    assert f"/article/{slug}" in anonymous.text("/sitemap.xml")
+
+
+def test_publishing_a_draft_shows_it_at_once(anonymous, author, author_browser, tag):
+    title = unique("Draft then live ")
+    slug = author_browser.publish(title, tag_input=tag, action="draft")
+    pages = listing_pages(author["username"], tag)
+    anonymous.warm(*pages)
+    assert anonymous.load(f"/article/{slug}").status_code == 404
+
+    author_browser.submit(f"/editor/{slug}", f"/editor/{slug}", button=("action", "publish"))
+
+    for page in pages:
+        assert title in anonymous.text(page), page
+    assert title in anonymous.text(f"/article/{slug}")
+
+
+def test_an_edit_through_the_api_shows_at_once_on_the_article_page_and_lists(
+    api, anonymous, author, article, tag
+):
+    slug = article["slug"]
+    pages = [f"/article/{slug}", *listing_pages(author["username"], tag)]
+    anonymous.warm(*pages)
+    description, body = unique("New description "), unique("Rewritten body ")
+
+    response = api.call(
+        "PUT",
+        f"/articles/{slug}",
+        author["token"],
+        json={"article": {"description": description, "body": body}},
+    )
+
+    assert response.json()["article"]["slug"] == slug
+    article_page = anonymous.text(f"/article/{slug}")
+    assert body in article_page and article["body"] not in article_page
+    for path in ("/", f"/tag/{tag}", f"/profile/{author['username']}"):
+        assert description in anonymous.text(path), path
+    assert body in anonymous.text("/feed.xml")
+
+
+def test_a_new_title_through_the_editor_shows_at_once_everywhere(
+    anonymous, author, author_browser, article, tag
+):
+    old_slug = article["slug"]
+    pages = [f"/article/{old_slug}", *listing_pages(author["username"], tag)]
+    anonymous.warm(*pages)
+    new_title = unique("Retitled ")
+
+    response = author_browser.submit(
+        f"/editor/{old_slug}", f"/editor/{old_slug}", title=new_title, button=("action", "publish")
+    )
+
+    for page in pages[1:]:
+        text = anonymous.text(page)
+        assert new_title in text and article["title"] not in text, page
+    assert new_title in anonymous.text(response.headers["Location"])
+    assert article["title"] not in anonymous.load(f"/article/{old_slug}").text
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_a_deleted_article_disappears_at_once(
+    api, anonymous, author, author_browser, article, tag, via
+):
+    slug = article["slug"]
+    pages = [f"/article/{slug}", *listing_pages(author["username"], tag)]
+    anonymous.warm(*pages)
+
+    if via == "api":
+        assert api.call("DELETE", f"/articles/{slug}", author["token"]).status_code == 204
+    else:
+        assert (
+            author_browser.submit(f"/article/{slug}", f"/article/{slug}/delete").status_code == 303
+        )
+
+    assert anonymous.load(f"/article/{slug}").status_code == 404
+    for page in pages[1:]:
+        assert article["title"] not in anonymous.text(page), page
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_a_new_comment_shows_at_once(api, anonymous, article, reader, reader_browser, via):
+    slug = article["slug"]
+    anonymous.warm(f"/article/{slug}")
+    body = unique("First! ")
+
+    if via == "api":
+        api.call(
+            "POST", f"/articles/{slug}/comments", reader["token"], json={"comment": {"body": body}}
+        )
+    else:
+        reader_browser.submit(f"/article/{slug}", f"/article/{slug}/comments", body=body)
+
+    page = parse_html(anonymous.text(f"/article/{slug}"))
+    assert [p.text() for p in page.select("#comments p.card-text")] == [body]
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_a_deleted_comment_disappears_at_once(api, anonymous, article, reader, reader_browser, via):
+    slug = article["slug"]
+    body = unique("Regrettable ")
+    comment = api.call(
+        "POST", f"/articles/{slug}/comments", reader["token"], json={"comment": {"body": body}}
+    ).json()["comment"]
+    anonymous.warm(f"/article/{slug}")
+    assert body in anonymous.text(f"/article/{slug}")
+
+    delete_path = f"/articles/{slug}/comments/{comment['id']}"
+    if via == "api":
+        assert api.call("DELETE", delete_path, reader["token"]).status_code == 204
+    else:
+        action = f"/article/{slug}/comments/{comment['id']}/delete"
+        assert reader_browser.submit(f"/article/{slug}", action).status_code == 303
+
+    assert body not in anonymous.text(f"/article/{slug}")
+
+
+# --- favorites ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_a_favorite_shows_at_once(api, anonymous, article, reader, reader_browser, via):
+    slug = article["slug"]
+    favorites_tab = f"/profile/{reader['username']}/favorites"
+    anonymous.warm(f"/article/{slug}", "/", favorites_tab)
+    assert favorites_shown(anonymous, slug) == ("0", "0", "0")
+
+    if via == "api":
+        api.call("POST", f"/articles/{slug}/favorite", reader["token"])
+    else:
+        assert reader_browser.submit("/", f"/article/{slug}/favorite").status_code == 303
+
+    assert favorites_shown(anonymous, slug) == ("1", "1", "1")
+    assert preview_of(parse_html(anonymous.text(favorites_tab)), slug) is not None
+
+
+@pytest.mark.parametrize("via", ["api", "ui"])
+def test_an_unfavorite_shows_at_once(api, anonymous, article, reader, reader_browser, via):
+    slug = article["slug"]
+    favorites_tab = f"/profile/{reader['username']}/favorites"
+    api.call("POST", f"/articles/{slug}/favorite", reader["token"])
+    anonymous.warm(f"/article/{slug}", "/", favorites_tab)
+    assert favorites_shown(anonymous, slug) == ("1", "1", "1")
+
+    if via == "api":
+        api.call("DELETE", f"/articles/{slug}/favorite", reader["token"])
+    else:
+        action = f"/article/{slug}/unfavorite"
+        assert reader_browser.submit(f"/article/{slug}", action).status_code == 303
+
+    assert favorites_shown(anonymous, slug) == ("0", "0", "0")
+    assert preview_of(parse_html(anonymous.text(favorites_tab)), slug) is None
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+def test_a_new_bio_and_image_through_the_api_show_at_once(api, anonymous, author, article):
+    slug, profile = article["slug"], f"/profile/{author['username']}"
+    anonymous.warm(profile, f"/article/{slug}", "/")
+    bio, image = unique("Writes about type systems "), f"https://img.test/{unique('a')}.png"
+
+    api.call("PUT", "/user", author["token"], json={"user": {"bio": bio, "image": image}})
+
+    profile_page = parse_html(anonymous.text(profile))
+    assert profile_page.one(".user-info p").text() == bio
+    assert profile_page.one(".user-info img.user-img").attrs["src"] == image
+    article_page = parse_html(anonymous.text(f"/article/{slug}"))
+    assert {img.attrs["src"] for img in article_page.select(".article-meta img")} == {image}
+    preview = preview_of(parse_html(anonymous.text("/")), slug)
+    assert preview.one(".article-meta img").attrs["src"] == image
+
+
+def test_a_new_bio_through_the_settings_form_shows_at_once(anonymous, author, author_browser):
+    profile = f"/profile/{author['username']}"
+    anonymous.warm(profile)
+    bio = unique("Settled in ")
+
+    assert author_browser.submit("/settings", "/settings", bio=bio).status_code == 303
+
+    assert parse_html(anonymous.text(profile)).one(".user-info p").text() == bio
+
+
+def test_a_username_change_shows_at_once_on_every_page_of_the_author(
+    api, anonymous, author, article, tag
+):
+    old, new = author["username"], unique("renamed")
+    slug = article["slug"]
+    anonymous.warm(f"/profile/{old}", f"/article/{slug}", "/", f"/tag/{tag}", "/feed.xml")
+
+    response = api.call("PUT", "/user", author["token"], json={"user": {"username": new}})
+
+    assert response.status_code == 200
+    assert anonymous.load(f"/profile/{old}").status_code == 404
+    assert parse_html(anonymous.text(f"/profile/{new}")).one(".user-info h4").text() == new
+    article_page = parse_html(anonymous.text(f"/article/{slug}"))
+    assert {link.text().strip() for link in article_page.select(".article-meta a.author")} == {new}
+    for path in ("/", f"/tag/{tag}"):
+        preview = preview_of(parse_html(anonymous.text(path)), slug)
+        assert preview.one("a.author").text().strip() == new, path
+    assert f"<dc:creator>{new}</dc:creator>" in anonymous.text("/feed.xml")
+
+
+# --- follows: no anonymous page changes, and personal pages are never cached ---------------------
+
+
+def test_follow_and_unfollow_show_at_once_to_the_follower_and_never_to_anonymous_pages(
+    anonymous, author, article, reader, reader_browser
+):
+    profile = f"/profile/{author['username']}"
+    anonymous.warm(profile, "/")
+
+    reader_browser.submit(profile, f"{profile}/follow")
+    followed = reader_browser.get(profile)
+    feed = reader_browser.get("/?feed=following")
+    reader_browser.submit(profile, f"{profile}/unfollow")
+    unfollowed = reader_browser.get(profile)
+
+    for response in (followed, feed, unfollowed):
+        assert response.headers.get("X-Cache", "BYPASS") == "BYPASS"
+        assert "private" in response.headers["Cache-Control"]
+    button = parse_html(followed.text).one(".user-info button")
+    assert button.text().split() == ["Unfollow", author["username"]]
+    assert preview_of(parse_html(feed.text), article["slug"]) is not None
+    assert parse_html(unfollowed.text).one(".user-info button").text().split()[0] == "Follow"
+    for path in (profile, "/"):
+        page = anonymous.text(path)
+        assert reader["username"] not in page and "Your Feed" not in page, path
+    anonymous_button = parse_html(anonymous.text(profile)).one(".user-info button")
+    assert anonymous_button.text().split() == ["Follow", author["username"]]
+
+
+def test_signed_in_pages_never_come_from_the_cache_nor_leak_into_it(
+    anonymous, reader_browser, reader
+):
+    anonymous.warm("/")
+    signed_in = [reader_browser.get("/") for _ in range(2)]
+
+    for response in signed_in:
+        assert response.headers.get("X-Cache", "BYPASS") == "BYPASS"
+        assert reader["username"] in response.text
+    assert reader["username"] not in anonymous.text("/")
+
+
+# --- one client's request never shapes another reader's page --------------------------------
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-Host", "Host"])
+def test_a_host_sent_by_one_client_never_reaches_another_readers_page(anonymous, article, header):
+    # Article pages and feeds carry absolute links (canonical, og:url, RSS items, sitemap). A
+    # copy built for a forged host and kept for everyone would send every later reader there.
+    pages = [f"/article/{article['slug']}", "/feed.xml", "/sitemap.xml"]
+    for path in pages:
+        anonymous.load((path, {header: "evil.example"}))
+
+    for path in pages:
+        assert "evil.example" not in anonymous.text(path), path
+
+
+# --- validators --------------------------------------------------------------------------------
+
+
+def test_a_conditional_reload_after_a_write_gets_the_new_page_not_304(
+    api, anonymous, article, reader
+):
+    path = f"/article/{article['slug']}"
+    etag = anonymous.load(path).headers["ETag"]
+    assert anonymous.load((path, {"If-None-Match": etag})).status_code == 304
+    body = unique("Late comment ")
+
+    api.call(
+        "POST",
+        f"/articles/{article['slug']}/comments",
+        reader["token"],
+        json={"comment": {"body": body}},
+    )
+
+    after = anonymous.load((path, {"If-None-Match": etag}))
+    assert after.status_code == 200
+    assert body in after.text and after.headers["ETag"] != etag
