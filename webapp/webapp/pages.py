@@ -110,10 +110,14 @@ def public_page(view):
     return wrapper
 
 
+# Far beyond any real list; keeps (page - 1) * PAGE_SIZE within every database's integers.
+MAX_PAGE = 100_000
+
+
 def page_number() -> int:
-    """`?page=N` (1-based); anything unusable means the first page."""
+    """`?page=N` (1-based); anything unusable means the first page, anything huge the last."""
     page = request.args.get("page", type=int) or 1
-    return max(page, 1)
+    return min(max(page, 1), MAX_PAGE)
 
 
 def page_count(total: int) -> int:

@@ -102,6 +102,19 @@ def test_a_retitle_to_the_same_kebab_keeps_the_slug(app_context, author):
     assert updated.slug == article.slug
 
 
+def test_a_title_cannot_take_a_route_as_its_slug(app_context, author):
+    article = service.create_article(author.id, {**FIELDS, "title": "Feed"})
+
+    assert article.slug.startswith("feed-")
+
+
+def test_tags_with_a_slash_are_refused_because_their_page_could_not_exist(app_context, author):
+    with pytest.raises(ApiError) as refused:
+        service.create_article(author.id, {**FIELDS, "title": uid(), "tagList": ["ci/cd"]})
+
+    assert refused.value.errors == {"tagList": ["cannot contain a slash"]}
+
+
 def test_a_slug_race_is_retried_with_a_suffix(app_context, author, monkeypatch):
     title = f"Race {uid()}"
     taken = service.create_article(author.id, {**FIELDS, "title": title})

@@ -3,6 +3,7 @@
 from html.parser import HTMLParser
 
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
+XSS_TAG = "<img src=x onerror=alert(4)>"  # tags cannot hold a slash, so no closing tags
 XSS_BODY = (
     "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> "
     '[click](javascript:alert(3)) <a href="data:text/html,x">d</a> <iframe src=//e></iframe>'
@@ -194,7 +195,7 @@ def test_a_blank_comment_is_an_inline_error(client, people, write, sign_in):
 
 def test_script_in_title_body_and_comments_is_inert(client, people, write, comment, sign_in):
     article = write(
-        people("author"), title=XSS_TITLE, description=XSS_TITLE, body=XSS_BODY, tagList=[XSS_TITLE]
+        people("author"), title=XSS_TITLE, description=XSS_TITLE, body=XSS_BODY, tagList=[XSS_TAG]
     )
     comment(article, people("troll"), XSS_TITLE)
 

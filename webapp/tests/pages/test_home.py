@@ -71,6 +71,13 @@ def test_an_empty_your_feed_says_so_with_a_link_home(client, people, sign_in):
     assert b"article-preview" not in html
 
 
+def test_a_page_number_beyond_any_list_is_an_empty_page_not_an_error(client):
+    response = client.get("/?page=99999999999999999999")
+
+    assert response.status_code == 200
+    assert b"No articles are here... yet." in response.data
+
+
 def test_a_tag_page_has_an_active_tab_with_the_tag(client, people, write):
     write(people("tagger"), tagList=["tabbed"])
 

@@ -165,9 +165,11 @@ def create_article(author_id, fields: dict, *, draft: bool = False) -> ArticleVi
     raise RuntimeError("could not store the article after several attempts")
 
 
-def check_editable(slug: str, editor_id) -> Article:
-    """The article if `editor_id` may change it: 404 unknown (or someone else's draft), then 403."""
-    article = visible_article(slug, editor_id)
+def check_editable(slug: str, editor_id, *, lock: bool = False) -> Article:
+    """The article if `editor_id` may change it: 404 unknown (or someone else's draft), then 403.
+    `lock` holds its row until commit, so concurrent edits take turns (strictly later
+    updatedAt each)."""
+    article = visible_article(slug, editor_id, lock=lock)
     if article.author_id != account_uuid(editor_id):
         raise ApiError.one(403, "article", "forbidden")
     return article
@@ -175,7 +177,7 @@ def check_editable(slug: str, editor_id) -> Article:
 
 def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = None) -> ArticleView:
     """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes."""
-    article = check_editable(slug, editor_id)
+    article = check_editable(slug, editor_id, lock=True)
     values = _validated(fields, partial=True)
     new_title = values.get("title", article.title)
     retitled = slugify(new_title) != slugify(article.title)
@@ -195,7 +197,7 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
             article.draft = draft
         if _saved(article):
             return _views([article], editor_id)[0]
-        article = check_editable(slug, editor_id)
+        article = check_editable(slug, editor_id, lock=True)
     raise RuntimeError("could not store the article after several attempts")
 
 
@@ -242,10 +244,14 @@ def slugify(title: str) -> str:
     return slug[:MAX_SLUG_BASE].strip("-") or "article"
 
 
+# Paths under /api/articles/ that are routes, not articles: a title may not take them as slugs.
+RESERVED_SLUGS = frozenset({"feed"})
+
+
 def _free_slug(title: str, *, force_suffix: bool) -> str:
     base = slugify(title)
     candidate = base
-    while force_suffix or _slug_taken(candidate):
+    while force_suffix or candidate in RESERVED_SLUGS or _slug_taken(candidate):
         force_suffix = False
         candidate = f"{base}-{secrets.token_hex(3)}"
     return candidate
@@ -306,6 +312,9 @@ def _tag_names(raw: Any, errors: FieldErrors) -> list[str]:
         if not isinstance(item, str) or "\x00" in item:
             errors.add("tagList", INVALID)
             return []
+        if "/" in item:  # every tag has a page at /tag/<tag>
+            errors.add("tagList", "cannot contain a slash")
+            return []
         name = item.strip()
         if len(name) > MAX_TAG_LENGTH:
             errors.add("tagList", f"is too long (maximum is {MAX_TAG_LENGTH} characters per tag)")
@@ -338,9 +347,10 @@ def _favorited_by(query: sa.Select, user_id: uuid.UUID) -> sa.Select:
     )
 
 
-def visible_article(slug: str, viewer_id) -> Article:
+def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
     """The article row; 404 when unknown, or a draft and `viewer_id` is not its author."""
-    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    query = sa.select(Article).where(Article.slug == slug)
+    article = db.session.scalar(query.with_for_update() if lock else query)
     if article is None or (
         article.draft and (viewer_id is None or article.author_id != account_uuid(viewer_id))
     ):
