@@ -20,12 +20,14 @@ def start_bench_stack(log_level: str = "WARNING") -> Stack:
     """The stack as `make run` builds it, on the backends the environment names, with
     throwaway databases. Rate limiting stays on (its Redis round trip is part of the cost)
     but never trips."""
+    run = uuid.uuid4().hex[:8]
     config = StackConfig(
         var_dir=Path(tempfile.mkdtemp(prefix="titanium-bench-")),
         ports=Ports(*(free_port() for _ in range(5))),
         postgres_server_url=os.environ.get("TITANIUM_POSTGRES_URL", ""),
         redis_url=os.environ.get("TITANIUM_REDIS_URL", ""),
-        database_suffix=f"_bench_{uuid.uuid4().hex[:8]}",
+        database_suffix=f"_bench_{run}",
+        redis_namespace=f"bench:{run}",
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
         extra_env={"RATE_LIMIT_REQUESTS": "100000000", "LOG_LEVEL": log_level},
     )

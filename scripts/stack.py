@@ -42,6 +42,8 @@ class StackConfig:
     postgres_server_url: str = ""
     redis_url: str = ""
     database_suffix: str = ""
+    # Set, it gives this stack its own Redis keys, so stacks sharing one Redis never mix data.
+    redis_namespace: str = ""
     # Embedded mode runs one worker per service so the in-process cache stays coherent.
     workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -96,6 +98,8 @@ class StackConfig:
             env["DATABASE_URL"] = self.database_url(name)
         if name == "webapp":
             env["SECRET_KEY"] = session_secret(self.var_dir)
+        if self.redis_namespace:
+            env["REDIS_KEY_PREFIX"] = f"{self.redis_namespace}:{name}:"
         return env
 
 

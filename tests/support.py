@@ -25,12 +25,14 @@ def unique(prefix: str) -> str:
 def start_stack(backend: Backend, tmp_dir: Path, redis_url: str | None = None) -> Stack:
     """A fresh stack on free ports with its own databases; `redis_url` overrides the backend's."""
     assert_reachable(backend)
+    run = uuid.uuid4().hex[:8]
     config = StackConfig(
         var_dir=tmp_dir / "var",
         ports=Ports(*(free_port() for _ in range(5))),
         postgres_server_url=backend.postgres_server_url,
         redis_url=backend.redis_url if redis_url is None else redis_url,
-        database_suffix=f"_systest_{uuid.uuid4().hex[:8]}",
+        database_suffix=f"_systest_{run}",
+        redis_namespace=f"systest:{run}",
         extra_env=TEST_ENV,
     )
     return launch(config, tmp_dir)
