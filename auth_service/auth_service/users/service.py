@@ -21,7 +21,8 @@ TAKEN = "has already been taken"
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
 # ASCII only: SQLite's lower() folds ASCII alone, and the case-insensitive unique index must
 # mean the same thing on SQLite and PostgreSQL.
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Not dots alone: a browser resolves /profile/. and /profile/.. before it asks for them.
+USERNAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 EMAIL_MAX = 254
 

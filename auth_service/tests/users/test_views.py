@@ -56,6 +56,8 @@ def test_register_names_every_invalid_field_at_once(client):
     [
         ("username", "has space"),
         ("username", "x" * 65),
+        ("username", "."),
+        ("username", ".."),
         ("username", 42),
         ("email", "no-at-sign"),
         ("email", "two@@example.test"),
