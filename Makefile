@@ -11,6 +11,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-z][a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@printf "  %-22s %s\n" "$(firstword $(SERVICE_TESTS))" "One service's tests (also: $(wordlist 2,9,$(SERVICE_TESTS)))"
 
 $(INSTALLED): requirements/dev.txt common/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES))
 	@echo "==> Creating the virtualenv in $(VENV) and installing pinned requirements"
@@ -40,18 +41,22 @@ fmt: $(INSTALLED) ## Format and autofix with ruff
 	@$(BIN)/ruff format .
 	@$(BIN)/ruff check --fix .
 
+# Targets use kebab-case (test-auth-service); folders and packages use snake_case.
+SERVICE_TESTS := $(addprefix test-,$(subst _,-,$(SERVICES)))
+
 .PHONY: test-services
-test-services: test-common $(addprefix test-,$(SERVICES)) ## Each service's own tests with coverage
+test-services: test-common $(SERVICE_TESTS) ## Each service's own tests with coverage
 
 .PHONY: test-common
 test-common: $(INSTALLED) ## Tests of the shared library
 	@echo "==> common"
 	@cd common && ../$(BIN)/pytest -q --cov=titanium_common --cov-report=term-missing:skip-covered --cov-fail-under=85
 
-.PHONY: $(addprefix test-,$(SERVICES))
-$(addprefix test-,$(SERVICES)): test-%: $(INSTALLED)
-	@echo "==> $*"
-	@cd $* && ../$(BIN)/pytest -q --cov=$* --cov-report=term-missing:skip-covered --cov-fail-under=85
+.PHONY: $(SERVICE_TESTS)
+$(SERVICE_TESTS): test-%: $(INSTALLED)
+	@echo "==> $(subst -,_,$*)"
+	@cd $(subst -,_,$*) && ../$(BIN)/pytest -q --cov=$(subst -,_,$*) \
+		--cov-report=term-missing:skip-covered --cov-fail-under=85
 
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
