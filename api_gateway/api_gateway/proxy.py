@@ -25,6 +25,7 @@ from api_gateway.keys import (
     upstream_urls_key,
 )
 from titanium_common import context
+from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.identity import IDENTITY_HEADER_PREFIX, USER_ID_HEADER
 
 log = logging.getLogger(__name__)
@@ -175,8 +176,17 @@ def upstream_headers(
     return headers
 
 
+def changes_pages(request: web.Request, reply: aiohttp.ClientResponse) -> bool:
+    """A write the upstream accepted, unless it says the write changed nothing pages show."""
+    return (
+        request.method not in SAFE_METHODS
+        and reply.status < 400
+        and UNCHANGED_HEADER not in reply.headers
+    )
+
+
 def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
-    dropped = connection_scoped(reply.headers)
+    dropped = connection_scoped(reply.headers) | {UNCHANGED_HEADER.lower()}
     return CIMultiDict((k, v) for k, v in reply.headers.items() if k.lower() not in dropped)
 
 
@@ -211,7 +221,7 @@ async def forward(
         log.warning("upstream unavailable", extra={"upstream": upstream, "error": repr(error)})
         raise GatewayError(502, "upstream", f"{upstream} is unavailable") from None
     async with reply:
-        if request.method not in SAFE_METHODS and reply.status < 400:
+        if changes_pages(request, reply):
             # Before the writer hears back: from then on no reader gets a page from before it.
             await request.app[edge_cache_key].invalidate()
         if reply.content_length is not None and reply.content_length <= buffer_up_to:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from api_gateway.edge_cache import CachedPage, EdgeCache, InProcessPages
 from tests.test_ratelimit import DEAD_REDIS
+from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.testing import redis_key_prefix
 
 PUBLIC = "public, max-age=0, s-maxage=30"
@@ -62,6 +63,8 @@ class FakeWebapp:
         return response
 
     async def write(self, request: web.Request) -> web.StreamResponse:
+        if request.query.get("unchanged"):  # a sign-in or a preview: no page changes
+            return web.Response(text="nothing changed", headers={UNCHANGED_HEADER: "1"})
         if self.write_status < 400:
             self.version += 1
         if request.query.get("stream"):  # no Content-Length: the gateway streams this reply
@@ -294,6 +297,16 @@ async def test_a_refused_write_keeps_the_cache(gateway, webapp, status):
     webapp.write_status = status
 
     assert (await gateway.post("/editor")).status == status
+    assert await fetch(gateway, "/") == ("HIT", "page of /, version 0", 200)
+
+
+async def test_a_write_the_upstream_marks_unchanged_keeps_the_cache(gateway, webapp):
+    await fetch(gateway, "/")
+
+    reply = await gateway.post("/editor?unchanged=1")
+
+    assert reply.status == 200
+    assert UNCHANGED_HEADER not in reply.headers  # between the webapp and the gateway only
     assert await fetch(gateway, "/") == ("HIT", "page of /, version 0", 200)
 
 

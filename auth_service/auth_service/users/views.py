@@ -7,21 +7,27 @@ from auth_service.outbox.delivery import deliver_after_commit
 from auth_service.tokens.keys import key_ring
 from auth_service.users import service
 from titanium_common.api import read_wrapped_json
+from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.identity import USER_ID_HEADER
 
 bp = Blueprint("users", __name__, url_prefix="/api")
+
+
+# A new account or a sign-in changes no page anyone reads: the gateway keeps its cached pages.
+CHANGES_NO_PAGE = {UNCHANGED_HEADER: "1"}
 
 
 @bp.post("/users")
 def register():
     account, event = service.register(read_wrapped_json("user"))
     deliver_after_commit(event.id)
-    return user_response(account), 201
+    return user_response(account), 201, CHANGES_NO_PAGE
 
 
 @bp.post("/users/login")
 def login():
-    return user_response(service.login(read_wrapped_json("user"), request.remote_addr))
+    account = service.login(read_wrapped_json("user"), request.remote_addr)
+    return user_response(account), 200, CHANGES_NO_PAGE
 
 
 @bp.get("/user")

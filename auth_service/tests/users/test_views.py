@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import new_user
+from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.identity import USER_ID_HEADER
 
 
@@ -135,6 +136,13 @@ def test_login_returns_the_user_and_ignores_email_case(users):
     assert response.status_code == 200
     assert response.json["user"]["username"] == user["username"]
     assert response.json["user"]["token"]
+
+
+def test_register_and_login_tell_the_gateway_no_page_changed(client, users):
+    registration = post_user(client, "/api/users", new_user())
+    login = users.login(registration.json["user"]["email"], "correct horse")
+
+    assert registration.headers[UNCHANGED_HEADER] == login.headers[UNCHANGED_HEADER] == "1"
 
 
 def test_login_wrong_password_and_unknown_email_answer_the_same(users):

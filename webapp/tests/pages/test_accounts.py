@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from titanium_common.caching import UNCHANGED_HEADER
 from webapp.accounts import client as auth_client
 
 
@@ -61,6 +62,8 @@ def test_login_then_logout(client, registered):
     assert logout.status_code == 303
     assert logout.headers["Location"] == "/"
     assert b'href="/login">Sign in</a>' in client.get("/").data
+    # Neither changes what any reader's page shows: the gateway may keep its cached pages.
+    assert login.headers[UNCHANGED_HEADER] == logout.headers[UNCHANGED_HEADER] == "1"
 
 
 def test_register_errors_show_field_and_message(client, auth_service, registered):

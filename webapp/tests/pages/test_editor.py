@@ -1,5 +1,7 @@
 """The editor: new, edit (author only), drafts, tags and the live preview (CONTRACT 2.3, 2.7)."""
 
+from titanium_common.caching import UNCHANGED_HEADER
+
 
 def test_anonymous_editor_goes_to_login(client):
     response = client.get("/editor")
@@ -133,6 +135,7 @@ def test_the_live_preview_renders_sanitised_markdown(client, people, sign_in):
 
     assert b"<strong>bold</strong>" in response.data
     assert b"<script" not in response.data
+    assert response.headers[UNCHANGED_HEADER] == "1"  # typing must not empty the page cache
 
 
 def test_the_preview_button_works_without_javascript(client, people, sign_in):

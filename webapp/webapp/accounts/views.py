@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.accounts import client
-from webapp.pages import SignedInUser, redirect_to
+from webapp.pages import SignedInUser, changes_no_page, redirect_to
 from webapp.profiles.client import Profile
 
 bp = Blueprint("accounts", __name__)
@@ -44,6 +44,7 @@ def _sign_in(user: dict) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@changes_no_page
 def login():
     form = {"email": request.form.get("email", "")}
     if request.method == "GET":
@@ -57,6 +58,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@changes_no_page
 def register():
     form = {name: request.form.get(name, "") for name in ("username", "email")}
     if request.method == "GET":
@@ -75,6 +77,7 @@ def _auth_form(mode: str, form: dict, errors: list[str]):
 
 
 @bp.post("/logout")
+@changes_no_page
 def logout():
     logout_user()
     session.clear()

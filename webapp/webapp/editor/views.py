@@ -7,7 +7,7 @@ from titanium_common.api import ApiError
 from webapp import markdown
 from webapp.accounts.views import error_lines
 from webapp.articles import service as articles
-from webapp.pages import redirect_to
+from webapp.pages import changes_no_page, redirect_to
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -89,6 +89,7 @@ def _editor(fields: dict, *, article=None, errors=(), preview: bool = False, sta
 
 @bp.post("/_preview")
 @login_required
+@changes_no_page
 def preview():
     """The live preview (htmx): the body as its readers will see it."""
     body = request.form.get("body", "")
