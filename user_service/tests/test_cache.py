@@ -9,7 +9,8 @@ import redis
 from prometheus_client import REGISTRY
 
 from tests.conftest import UNREACHABLE_REDIS_URL, as_viewer, unique_name
-from user_service.cache import CacheUnavailable, LocalStore, RedisStore
+from titanium_common.guarded_redis import RedisUnavailable
+from user_service.cache import LocalStore, RedisStore
 
 
 def cache_requests(result: str) -> float:
@@ -198,12 +199,22 @@ def test_local_store_evicts_the_oldest_entries_beyond_its_size():
 
 
 @pytest.fixture
-def redis_client(backend):
+def make_redis_store(backend):
+    """RedisStores on the test Redis; `store.redis.client` is the client they use."""
     if not backend.redis_url:
         pytest.skip("needs TITANIUM_REDIS_URL")
-    client = redis.Redis.from_url(backend.redis_url, decode_responses=True)
-    yield client
-    client.close()
+    stores = []
+
+    def make(namespace: str, backoff_seconds: float) -> RedisStore:
+        store = RedisStore.connect(
+            backend.redis_url, namespace, timeout_seconds=1.0, backoff_seconds=backoff_seconds
+        )
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.redis.client.close()
 
 
 def fail_deletes(monkeypatch, client):
@@ -213,9 +224,12 @@ def fail_deletes(monkeypatch, client):
     monkeypatch.setattr(client, "delete", refuse)
 
 
-def test_an_invalidation_redis_missed_is_delivered_before_the_next_read(redis_client, monkeypatch):
+def test_an_invalidation_redis_missed_is_delivered_before_the_next_read(
+    make_redis_store, monkeypatch
+):
     namespace = f"test:user_service:{uuid.uuid4().hex[:8]}:"
-    store = RedisStore(redis_client, namespace, retry_after=0)
+    store = make_redis_store(namespace, backoff_seconds=0)
+    redis_client = store.redis.client
     redis_client.set(f"{namespace}k", "stale")
     fail_deletes(monkeypatch, redis_client)
 
@@ -225,9 +239,10 @@ def test_an_invalidation_redis_missed_is_delivered_before_the_next_read(redis_cl
     assert store.get_many([f"{namespace}k"]) == [None]
 
 
-def test_too_many_missed_invalidations_wipe_the_namespace(redis_client, monkeypatch):
+def test_too_many_missed_invalidations_wipe_the_namespace(make_redis_store, monkeypatch):
     namespace = f"test:user_service:{uuid.uuid4().hex[:8]}:"
-    store = RedisStore(redis_client, namespace, retry_after=0)
+    store = make_redis_store(namespace, backoff_seconds=0)
+    redis_client = store.redis.client
     monkeypatch.setattr(store, "MAX_PENDING_DELETES", 2)
     redis_client.mset({f"{namespace}{n}": "stale" for n in range(5)})
     fail_deletes(monkeypatch, redis_client)
@@ -239,8 +254,9 @@ def test_too_many_missed_invalidations_wipe_the_namespace(redis_client, monkeypa
     assert redis_client.keys(f"{namespace}*") == []
 
 
-def test_redis_store_skips_redis_after_a_failure(redis_client, monkeypatch):
-    store = RedisStore(redis_client, "test:user_service:", retry_after=60)
+def test_redis_store_skips_redis_after_a_failure(make_redis_store, monkeypatch):
+    store = make_redis_store("test:user_service:", backoff_seconds=60)
+    redis_client = store.redis.client
     calls = []
 
     def broken_mget(keys):
@@ -250,7 +266,7 @@ def test_redis_store_skips_redis_after_a_failure(redis_client, monkeypatch):
     monkeypatch.setattr(redis_client, "mget", broken_mget)
 
     for _ in range(3):
-        with pytest.raises(CacheUnavailable):
+        with pytest.raises(RedisUnavailable):
             store.get_many(["k"])
 
     assert len(calls) == 1

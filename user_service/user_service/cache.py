@@ -5,26 +5,23 @@ are never cached: the viewer-dependent `following` flag is read from the databas
 key, so a follow or unfollow shows on the very next read.
 
 Redis is only a cache. When it fails, lookups count as errors and fall through to the
-database; the client gives up after a short socket timeout and then skips Redis for a few
-seconds instead of paying a connect attempt on every request. Invalidations that could not be
-delivered are kept and sent before this process next uses Redis.
+database; titanium_common's GuardedRedis gives up after a short socket timeout and then skips
+Redis for a few seconds instead of paying a connect attempt on every request. Invalidations that
+could not be delivered are kept and sent before this process next uses Redis.
 """
 
 import contextlib
 import json
-import logging
 import threading
 import time
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
 
 import redis
 from flask import current_app
 from prometheus_client import Counter
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-log = logging.getLogger(__name__)
+from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
 
 # Module level, so it is created once per process (and in multiprocess mode writes its files).
 CACHE_REQUESTS = Counter(
@@ -32,9 +29,7 @@ CACHE_REQUESTS = Counter(
 )
 EXTENSION_KEY = "user_service.profile_cache"
 
-
-class CacheUnavailable(Exception):
-    """The cache store cannot be used right now; callers treat it as a miss."""
+T = TypeVar("T")
 
 
 class Store(Protocol):
@@ -77,28 +72,30 @@ class LocalStore:
 
 
 class RedisStore:
+    """Redis through a GuardedRedis (which raises RedisUnavailable while Redis cannot be used),
+    plus the invalidations it could not deliver yet."""
+
     # Past this many undelivered invalidations, forget them and wipe the whole namespace.
     MAX_PENDING_DELETES = 10_000
 
-    def __init__(self, client: redis.Redis, namespace: str, retry_after: float):
-        self._client = client
+    def __init__(self, guarded_redis: GuardedRedis, namespace: str):
+        self.redis = guarded_redis
         self._namespace = namespace
-        self._retry_after = retry_after
-        self._skip_until = 0.0
         self._lock = threading.Lock()
         self._pending_deletes: set[str] = set()
         self._wipe_namespace = False
 
     @classmethod
-    def connect(cls, url: str, namespace: str, socket_timeout: float, retry_after: float):
-        client = redis.Redis.from_url(
+    def connect(
+        cls, url: str, namespace: str, timeout_seconds: float, backoff_seconds: float
+    ) -> "RedisStore":
+        guarded = GuardedRedis(
             url,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            retry=Retry(NoBackoff(), 0),  # the default retries with backoff: seconds of stall
+            timeout_seconds=timeout_seconds,
+            backoff_seconds=backoff_seconds,
             decode_responses=True,
         )
-        return cls(client, namespace, retry_after)
+        return cls(guarded, namespace)
 
     def get_many(self, keys: list[str]) -> list[str | None]:
         return self._call(lambda client: client.mget(keys))
@@ -119,36 +116,29 @@ class RedisStore:
                 self._pending_deletes.clear()
                 self._wipe_namespace = True
         # Kept when Redis is unavailable, and delivered before this process next uses it.
-        with contextlib.suppress(CacheUnavailable):
+        with contextlib.suppress(RedisUnavailable):
             self._call(lambda client: None)  # an empty operation: just deliver the deletes
 
     def ping(self) -> str:
-        self._client.ping()
-        return "redis"
+        return self.redis.readiness()
 
-    def _call(self, operation):
-        if time.monotonic() < self._skip_until:
-            raise CacheUnavailable("redis skipped after a recent failure")
-        try:
-            self._deliver_pending_deletes()
-            return operation(self._client)
-        except redis.RedisError as error:
-            self._skip_until = time.monotonic() + self._retry_after
-            log.warning(
-                "redis unavailable, skipping it for %ss",
-                self._retry_after,
-                extra={"error": repr(error)},
-            )
-            raise CacheUnavailable(str(error)) from error
+    def _call(self, operation: Callable[[redis.Redis], T]) -> T:
+        """Deliver pending deletes, then run `operation`; raises RedisUnavailable instead."""
 
-    def _deliver_pending_deletes(self) -> None:
+        def deliver_then_run(client: redis.Redis) -> T:
+            self._deliver_pending_deletes(client)
+            return operation(client)
+
+        return self.redis.run(deliver_then_run)
+
+    def _deliver_pending_deletes(self, client: redis.Redis) -> None:
         with self._lock:
             keys, wipe = list(self._pending_deletes), self._wipe_namespace
         if wipe:
-            for batch in _batched(self._client.scan_iter(match=f"{self._namespace}*"), 500):
-                self._client.unlink(*batch)
+            for batch in _batched(client.scan_iter(match=f"{self._namespace}*"), 500):
+                client.unlink(*batch)
         if keys:
-            self._client.delete(*keys)
+            client.delete(*keys)
         with self._lock:
             self._pending_deletes.difference_update(keys)
             self._wipe_namespace = self._wipe_namespace and not wipe
@@ -180,8 +170,8 @@ class ProfileCache:
             store: Store = RedisStore.connect(
                 settings["REDIS_URL"],
                 namespace=prefix,
-                socket_timeout=settings["REDIS_TIMEOUT_SECONDS"],
-                retry_after=settings["REDIS_BACKOFF_SECONDS"],
+                timeout_seconds=settings["REDIS_TIMEOUT_SECONDS"],
+                backoff_seconds=settings["REDIS_BACKOFF_SECONDS"],
             )
         else:
             store = LocalStore(settings["LOCAL_CACHE_MAX_ENTRIES"])
@@ -199,7 +189,7 @@ class ProfileCache:
             return {}
         try:
             raw_values = self.store.get_many(keys)
-        except CacheUnavailable:
+        except RedisUnavailable:
             CACHE_REQUESTS.labels("error").inc(len(keys))
             return {}
         rows = {key: json.loads(raw) for key, raw in zip(keys, raw_values, strict=True) if raw}
@@ -214,7 +204,7 @@ class ProfileCache:
             values[self.id_key(row["id"])] = encoded
             values[self.username_key(row["username"])] = encoded
         if values:
-            with contextlib.suppress(CacheUnavailable):  # the next reader fills it
+            with contextlib.suppress(RedisUnavailable):  # the next reader fills it
                 self.store.set_many(values, self._ttl_seconds)
 
     def forget(self, ids: Iterable[str], usernames: Iterable[str]) -> None:
