@@ -16,6 +16,7 @@ several workers and no Redis the cache is off. A configured Redis that fails is 
 (redis_guard.py), never worked around: a slower page beats a stale one.
 """
 
+import asyncio
 import contextlib
 import enum
 import hashlib
@@ -237,17 +238,44 @@ class EdgeCache:
         self._session_cookies = session_cookies
         self.max_entry_bytes = max_entry_bytes
         self._requests = requests
+        self._filling: dict[tuple[int, str], asyncio.Event] = {}
 
-    async def look_up(self, request: web.Request, upstream_headers: CIMultiDict[str]) -> Lookup:
+    @contextlib.asynccontextmanager
+    async def fill_once(self, lookup: Lookup):
+        """Concurrent misses of one page in this worker make one webapp request: the first
+        (True) fetches and keeps it; the others (False) wait for it, then look again. So an
+        expired or invalidated popular page is rendered once, not once per waiting reader."""
+        key = (lookup.generation, lookup.variant)
+        filling = self._filling.get(key)
+        if filling is not None:
+            await filling.wait()
+            yield False
+            return
+        self._filling[key] = filling = asyncio.Event()
+        try:
+            yield True
+        finally:
+            del self._filling[key]
+            filling.set()
+
+    async def look_up(
+        self, request: web.Request, upstream_headers: CIMultiDict[str], *, counted: bool = True
+    ) -> Lookup:
+        lookup = await self._look_up(request, upstream_headers)
+        if counted:
+            self._requests.labels(lookup.result.lower()).inc()
+        return lookup
+
+    async def _look_up(self, request: web.Request, upstream_headers: CIMultiDict[str]) -> Lookup:
         if self._pages is None or not self._is_anonymous_read(request):
-            return self._counted(BYPASSED)
+            return BYPASSED
         variant = variant_of(request, upstream_headers, self._webapp_url)
         try:
             generation, page = await self._pages.read(variant)
         except RedisUnavailable:
-            return self._counted(BYPASSED)
+            return BYPASSED
         result = CacheResult.MISS if page is None else CacheResult.HIT
-        return self._counted(Lookup(result, variant, generation, page))
+        return Lookup(result, variant, generation, page)
 
     async def keep(
         self, request: web.Request, lookup: Lookup, response: web.StreamResponse
@@ -290,10 +318,6 @@ class EdgeCache:
         ):
             return None
         return shared_max_age(response)
-
-    def _counted(self, lookup: Lookup) -> Lookup:
-        self._requests.labels(lookup.result.lower()).inc()
-        return lookup
 
 
 def variant_of(request: web.Request, upstream_headers: CIMultiDict[str], webapp_url: str) -> str:

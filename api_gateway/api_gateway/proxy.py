@@ -94,14 +94,20 @@ async def forward_through_edge_cache(
     request[cache_result_key] = lookup.result
     if lookup.page is not None:
         return answer(request, lookup.page)
-    if lookup.result is CacheResult.MISS:
+    if lookup.result is not CacheResult.MISS:
+        return await forward(request, upstream, headers)
+    async with cache.fill_once(lookup) as first:
+        if not first:
+            lookup = await cache.look_up(request, headers, counted=False)  # kept meanwhile?
+            if lookup.page is not None:
+                return answer(request, lookup.page)
         # Ask for the whole page so it can be kept; a kept page then answers the condition here
         # (a page that may not be kept is sent whole: correct, if not the cheapest).
         for name in CONDITIONAL_HEADERS:
             headers.popall(name, None)
-    buffer_up_to = max(BUFFERED_REPLY_BYTES, cache.max_entry_bytes)
-    response = await forward(request, upstream, headers, buffer_up_to=buffer_up_to)
-    return await cache.keep(request, lookup, response)
+        buffer_up_to = max(BUFFERED_REPLY_BYTES, cache.max_entry_bytes)
+        response = await forward(request, upstream, headers, buffer_up_to=buffer_up_to)
+        return await cache.keep(request, lookup, response)
 
 
 async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | None, str | None]:

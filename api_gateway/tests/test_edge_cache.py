@@ -122,6 +122,32 @@ async def test_a_page_is_rendered_once_then_served_from_the_cache(gateway, webap
     assert webapp.renders == 1
 
 
+async def test_readers_missing_the_same_page_at_once_make_one_render(gateway, webapp):
+    webapp.hold_pages = asyncio.Event()
+    readers = [asyncio.create_task(fetch(gateway, "/popular")) for _ in range(10)]
+    await webapp.page_rendered.wait()
+    await asyncio.sleep(0.05)  # let every other reader reach the cache and queue behind
+    webapp.hold_pages.set()
+
+    answers = await asyncio.gather(*readers)
+
+    assert webapp.renders == 1
+    assert {body for _, body, _ in answers} == {"page of /popular, version 0"}
+
+
+async def test_a_reader_waiting_on_a_page_that_may_not_be_kept_fetches_it_itself(gateway, webapp):
+    webapp.sets_cookie = True  # never kept
+    webapp.hold_pages = asyncio.Event()
+    first = asyncio.create_task(fetch(gateway, "/personal"))
+    await webapp.page_rendered.wait()
+    second = asyncio.create_task(fetch(gateway, "/personal"))
+    await asyncio.sleep(0.05)
+    webapp.hold_pages.set()
+
+    assert [status for *_, status in await asyncio.gather(first, second)] == [200, 200]
+    assert webapp.renders == 2
+
+
 async def test_query_strings_are_separate_pages(gateway, webapp):
     await fetch(gateway, "/?page=1")
 
