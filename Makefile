@@ -20,8 +20,18 @@ $(INSTALLED): requirements/dev.txt common/pyproject.toml $(addsuffix /pyproject.
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e common $(addprefix -e ,$(SERVICES))
 	@touch $@
 
+# checkov and hadolint pin versions of their own, so they get a virtualenv of their own.
+TOOLS_VENV := .venv-tools
+TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
+
+$(TOOLS_INSTALLED): requirements/tools.txt
+	@echo "==> Installing the delivery scanners (checkov, hadolint) in $(TOOLS_VENV)"
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/tools.txt
+	@touch $@
+
 .PHONY: install
-install: $(INSTALLED) ## Create the virtualenv and install everything (idempotent)
+install: $(INSTALLED) $(TOOLS_INSTALLED) ## Create the virtualenvs and install everything (idempotent)
 
 .PHONY: run
 run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://127.0.0.1:8080
@@ -61,7 +71,12 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/python -m pytest -q tests
+	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery
+
+.PHONY: test-delivery
+test-delivery: $(INSTALLED) $(TOOLS_INSTALLED) ## Validate images, charts, GitOps, Terraform and workflows offline
+	@echo "==> delivery (offline validation)"
+	@$(BIN)/python -m pytest -q tests/delivery
 
 .PHONY: lock
 lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes included)
@@ -77,4 +92,4 @@ bench-webapp: $(INSTALLED) ## Load the home page, an article page and /api/artic
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS_VENV) var .pytest_cache .ruff_cache

@@ -8,3 +8,5 @@ compile --upgrade -o dev.txt dev.in
 for name in auth_service user_service webapp api_gateway e2e; do
   compile -o "$name.txt" "$name.in" lock.in
 done
+# The scanners keep their own pins (they live in .venv-tools).
+compile --upgrade -o tools.txt tools.in
