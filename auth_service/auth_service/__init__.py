@@ -16,6 +16,7 @@ from auth_service.tokens.views import bp as tokens_bp
 from auth_service.users import cli as users_cli
 from auth_service.users.views import bp as users_bp
 from titanium_common.api import register_json_errors
+from titanium_common.backends import with_installed_driver
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
@@ -45,7 +46,7 @@ def create_app(settings_override: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = with_installed_driver(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     db.init_app(app)

@@ -9,6 +9,7 @@ from titanium_common.backends import (
     drop_database,
     ensure_database,
     service_database_url,
+    with_installed_driver,
 )
 
 
@@ -49,3 +50,16 @@ def test_ensure_database_creates_once_then_drop_removes_it():
         drop_database(url)
     assert ensure_database(url) is True
     drop_database(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg2://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg2://u@h/db"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_postgresql_urls_use_the_installed_driver(url, expected):
+    assert with_installed_driver(url) == expected

@@ -19,8 +19,17 @@ def service_database_url(service: str, postgres_server_url: str, var_dir: str) -
 
 def database_on_server(server_url: str, database: str) -> str:
     parts = urlsplit(server_url)
-    scheme = "postgresql+psycopg2" if parts.scheme in ("postgres", "postgresql") else parts.scheme
-    return urlunsplit((scheme, parts.netloc, f"/{database}", parts.query, ""))
+    return with_installed_driver(
+        urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+    )
+
+
+def with_installed_driver(url: str) -> str:
+    """SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; the installed driver is psycopg2."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url.removeprefix(scheme)
+    return url
 
 
 def ensure_database(url: str) -> bool:

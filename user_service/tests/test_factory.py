@@ -5,7 +5,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from user_service import OPENAPI_FILE
-from user_service.settings import load_settings, with_installed_driver
+from user_service.settings import load_settings
 
 
 def test_healthz_answers_without_dependencies(client):
@@ -97,16 +97,3 @@ def test_a_server_url_gets_this_service_database(monkeypatch):
     settings = load_settings()
 
     assert settings["DATABASE_URL"] == "postgresql+psycopg2://pg:5432/titanium_user_service"
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("postgresql://u@h/db", "postgresql+psycopg2://u@h/db"),
-        ("postgres://u@h/db", "postgresql+psycopg2://u@h/db"),
-        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2://u@h/db"),
-        ("sqlite:///x.db", "sqlite:///x.db"),
-    ],
-)
-def test_postgresql_urls_use_the_installed_driver(url, expected):
-    assert with_installed_driver(url) == expected

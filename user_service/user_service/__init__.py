@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from titanium_common.api import register_json_errors
-from titanium_common.backends import ensure_database
+from titanium_common.backends import ensure_database, with_installed_driver
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
 from user_service.cache import EXTENSION_KEY, ProfileCache
 from user_service.extensions import db, migrate
 from user_service.internal.views import bp as internal_bp
 from user_service.profiles.views import bp as profiles_bp
-from user_service.settings import SERVICE, load_settings, with_installed_driver
+from user_service.settings import SERVICE, load_settings
 
 OPENAPI_FILE = Path(__file__).parent / "openapi.yaml"
 

@@ -21,11 +21,3 @@ def load_settings() -> dict:
         "PROFILE_CACHE_TTL_SECONDS": env_int("PROFILE_CACHE_TTL_SECONDS", 300),
         "LOCAL_CACHE_MAX_ENTRIES": env_int("LOCAL_CACHE_MAX_ENTRIES", 10_000),
     }
-
-
-def with_installed_driver(url: str) -> str:
-    """SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; the installed driver is psycopg2."""
-    for scheme in ("postgres://", "postgresql://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg2://" + url.removeprefix(scheme)
-    return url

@@ -46,14 +46,6 @@ def test_create_app_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app({"DATABASE_URL": "sqlite://"})
 
 
-def test_a_postgresql_url_uses_the_installed_driver():
-    from webapp.settings import with_installed_driver
-
-    assert with_installed_driver("postgres://db/x") == "postgresql+psycopg2://db/x"
-    assert with_installed_driver("postgresql://db/x") == "postgresql+psycopg2://db/x"
-    assert with_installed_driver("sqlite:///x.db") == "sqlite:///x.db"
-
-
 def test_the_session_cookie_is_secure_only_when_configured(make_app, monkeypatch):
     assert make_app().config["SESSION_COOKIE_SECURE"] is False
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from titanium_common.backends import with_installed_driver
 from titanium_common.env import env_bool, env_float, env_str
 from titanium_common.settings import shared_settings
 
@@ -32,14 +33,6 @@ def _own_settings() -> dict[str, Any]:
         "UPSTREAM_READ_TIMEOUT_SECONDS": env_float("UPSTREAM_READ_TIMEOUT_SECONDS", 2.0),
         "SITE_NAME": env_str("SITE_NAME", "Titanium"),
     }
-
-
-def with_installed_driver(url: str) -> str:
-    """SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; the installed driver is psycopg2."""
-    for scheme in ("postgres://", "postgresql://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg2://" + url.removeprefix(scheme)
-    return url
 
 
 def load_settings(override: Mapping[str, Any] | None = None) -> dict[str, Any]:
