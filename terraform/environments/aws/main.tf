@@ -1,0 +1,106 @@
+locals {
+  name          = "titanium-${var.environment}"
+  app_namespace = "titanium-${var.environment}"
+  is_prod       = var.environment == "prod"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------------------
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name               = local.name
+  cidr               = var.vpc_cidr
+  availability_zones = var.availability_zones
+  single_nat_gateway = !local.is_prod
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes (EKS) with IRSA
+# ---------------------------------------------------------------------------------------------
+module "eks" {
+  source = "../../modules/eks"
+
+  name                  = local.name
+  kubernetes_version    = var.kubernetes_version
+  vpc_id                = module.vpc.vpc_id
+  subnet_ids            = module.vpc.private_subnet_ids
+  public_endpoint_cidrs = var.public_endpoint_cidrs
+  node_instance_types   = ["m6i.large"]
+  node_count = {
+    min     = local.is_prod ? 3 : 2
+    desired = local.is_prod ? 3 : 2
+    max     = local.is_prod ? 9 : 4
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Managed PostgreSQL (one database per service on it) and Redis
+# ---------------------------------------------------------------------------------------------
+module "postgres" {
+  source = "../../modules/postgres"
+
+  name                      = local.name
+  engine_version            = "16.6"
+  instance_class            = local.is_prod ? "db.m6g.large" : "db.t4g.medium"
+  allocated_storage_gb      = 50
+  vpc_id                    = module.vpc.vpc_id
+  db_subnet_group_name      = module.vpc.database_subnet_group_name
+  client_security_group_ids = [module.eks.node_security_group_id]
+  multi_az                  = local.is_prod
+}
+
+module "redis" {
+  source = "../../modules/redis"
+
+  name                      = local.name
+  engine_version            = "7.1"
+  node_type                 = local.is_prod ? "cache.m7g.large" : "cache.t4g.small"
+  replicas                  = 1
+  vpc_id                    = module.vpc.vpc_id
+  subnet_ids                = module.vpc.database_subnet_ids
+  client_security_group_ids = [module.eks.node_security_group_id]
+}
+
+# ---------------------------------------------------------------------------------------------
+# In the cluster: namespaces, quotas, Argo CD and the root Application
+# ---------------------------------------------------------------------------------------------
+module "namespaces" {
+  source = "../../modules/namespaces"
+
+  namespaces = {
+    (local.app_namespace) = {
+      istio_injection = true
+      quota = {
+        requests_cpu    = "8"
+        requests_memory = "16Gi"
+        limits_cpu      = "16"
+        limits_memory   = "32Gi"
+        pods            = 100
+      }
+    }
+    monitoring = {
+      istio_injection = false
+      quota = {
+        requests_cpu    = "4"
+        requests_memory = "12Gi"
+        limits_cpu      = "8"
+        limits_memory   = "24Gi"
+        pods            = 40
+      }
+    }
+  }
+
+  depends_on = [module.eks]
+}
+
+module "argocd" {
+  source = "../../modules/argocd"
+
+  environment       = var.environment
+  argocd_dir        = "${path.root}/../../../argocd"
+  high_availability = local.is_prod
+
+  depends_on = [module.namespaces]
+}

@@ -1,0 +1,55 @@
+locals {
+  app_namespace = "titanium-${var.environment}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Namespaces and quotas (Argo CD's CreateNamespace finds them already there)
+# ---------------------------------------------------------------------------------------------
+module "namespaces" {
+  source = "../../modules/namespaces"
+
+  namespaces = {
+    (local.app_namespace) = {
+      istio_injection = true
+      quota = {
+        requests_cpu    = "4"
+        requests_memory = "8Gi"
+        limits_cpu      = "8"
+        limits_memory   = "16Gi"
+        pods            = 60
+      }
+    }
+    monitoring = {
+      istio_injection = false
+      quota = {
+        requests_cpu    = "3"
+        requests_memory = "8Gi"
+        limits_cpu      = "6"
+        limits_memory   = "16Gi"
+        pods            = 40
+      }
+    }
+    redis = {
+      istio_injection = false
+      quota = {
+        requests_cpu    = "500m"
+        requests_memory = "1Gi"
+        limits_cpu      = "1"
+        limits_memory   = "2Gi"
+        pods            = 5
+      }
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Argo CD, the AppProjects and the root Application; Argo CD does the rest
+# ---------------------------------------------------------------------------------------------
+module "argocd" {
+  source = "../../modules/argocd"
+
+  environment = var.environment
+  argocd_dir  = "${path.root}/../../../argocd"
+
+  depends_on = [module.namespaces]
+}
