@@ -1,0 +1,133 @@
+{{/*
+titanium.fullname: the name of every object of the release, cut to 63 characters.
+values/<svc>.yaml sets fullnameOverride to the kebab-case service name (auth-service), so names
+do not depend on the Argo CD release name (<env>-<svc>).
+*/}}
+{{- define "titanium.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* titanium.componentName: "<fullname>-<component>" for a worker or hook, cut to 63. */}}
+{{- define "titanium.componentName" -}}
+{{- printf "%s-%s" (include "titanium.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* titanium.selectorLabels: what every selector of the release matches (all components). */}}
+{{- define "titanium.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "titanium.fullname" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* titanium.labels: the labels of every object. */}}
+{{- define "titanium.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "titanium.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "titanium.imageTag" . | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: titanium
+{{- end -}}
+
+{{/* titanium.componentSelector: selector of one workload; call with (dict "root" $ "component" "server"). */}}
+{{- define "titanium.componentSelector" -}}
+{{ include "titanium.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* titanium.imageTag: the tag falls back to the chart's appVersion. */}}
+{{- define "titanium.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{/* titanium.image: repository:tag, or repository@digest when a digest is pinned. */}}
+{{- define "titanium.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (include "titanium.imageTag" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* titanium.serviceAccountName: the workload's own identity (its Istio principal). */}}
+{{- define "titanium.serviceAccountName" -}}
+{{- include "titanium.fullname" . -}}
+{{- end -}}
+
+{{/* titanium.principal: Istio principal of a caller {serviceAccount, namespace}; call with (dict "root" $ "caller" .). */}}
+{{- define "titanium.principal" -}}
+{{- printf "%s/ns/%s/sa/%s" .root.Values.mesh.trustDomain (default .root.Release.Namespace .caller.namespace) .caller.serviceAccount -}}
+{{- end -}}
+
+{{/* titanium.env: the environment every container of the release gets (ConfigMap + Secret refs). */}}
+{{- define "titanium.env" -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "titanium.fullname" . }}
+{{- with .Values.secretEnv }}
+env:
+  {{- range . }}
+  - name: {{ .name }}
+    valueFrom:
+      secretKeyRef:
+        name: {{ .secretName }}
+        key: {{ .key }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* titanium.volumeMounts: /tmp (the only writable path) and Secrets mounted as files. */}}
+{{- define "titanium.volumeMounts" -}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+  {{- range .Values.secretVolumes }}
+  - name: {{ .name }}
+    mountPath: {{ .mountPath }}
+    readOnly: true
+  {{- end }}
+{{- end -}}
+
+{{- define "titanium.volumes" -}}
+volumes:
+  - name: tmp
+    emptyDir:
+      medium: Memory
+      sizeLimit: {{ .Values.tmpSizeLimit }}
+  {{- range .Values.secretVolumes }}
+  - name: {{ .name }}
+    secret:
+      secretName: {{ .secretName }}
+      defaultMode: 0440
+  {{- end }}
+{{- end -}}
+
+{{/* titanium.podMeta: annotations and labels of a pod template; call with (dict "root" $ "component" "server"). */}}
+{{- define "titanium.podLabels" -}}
+{{ include "titanium.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- if .root.Values.mesh.enabled }}
+sidecar.istio.io/inject: "true"
+{{- end }}
+{{- end -}}
+
+{{- define "titanium.podAnnotations" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if .Values.mesh.enabled }}
+proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'
+{{- end }}
+{{- with .Values.podAnnotations }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* titanium.topologySpread: spread replicas over zones and nodes; call with (dict "root" $ "component" "server"). */}}
+{{- define "titanium.topologySpread" -}}
+topologySpreadConstraints:
+  {{- range .root.Values.topologySpread }}
+  - maxSkew: {{ .maxSkew }}
+    topologyKey: {{ .topologyKey }}
+    whenUnsatisfiable: {{ .whenUnsatisfiable }}
+    labelSelector:
+      matchLabels:
+        {{- include "titanium.componentSelector" (dict "root" $.root "component" $.component) | nindent 8 }}
+  {{- end }}
+{{- end -}}
