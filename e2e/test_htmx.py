@@ -1,0 +1,138 @@
+"""HTMX behaviour, with JavaScript on: partial swaps happen without a full page load (a marker
+set on `window` survives them), the URL follows (hx-push-url), and back and forward restore the
+right page."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.steps import comment_texts, path_is, publish, sign_up, unique
+
+MARK = "window.__titanium_marker = 1"
+MARKED = "window.__titanium_marker === 1"
+
+
+def active_page_number(page: Page):
+    return page.locator(".pagination .page-item.active")
+
+
+@pytest.mark.reader
+def test_feed_pages_swap_in_place_and_push_the_url(page: Page):
+    page.goto("/")
+    page.evaluate(MARK)
+
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+
+    expect(page).to_have_url(path_is("/?page=2"))
+    expect(active_page_number(page)).to_have_text("2")
+    assert page.evaluate(MARKED), "the click reloaded the whole page"
+
+
+@pytest.mark.reader
+def test_back_and_forward_restore_the_right_feed_page(page: Page):
+    page.goto("/")
+    first_title = page.locator(".article-preview h1").first.inner_text()
+    page.evaluate(MARK)
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+    expect(active_page_number(page)).to_have_text("2")
+    second_title = page.locator(".article-preview h1").first.inner_text()
+    assert second_title != first_title
+
+    page.go_back()
+
+    expect(page).to_have_url(path_is("/"))
+    expect(active_page_number(page)).to_have_text("1")
+    expect(page.locator(".article-preview h1").first).to_have_text(first_title)
+
+    page.go_forward()
+
+    expect(page).to_have_url(path_is("/?page=2"))
+    expect(active_page_number(page)).to_have_text("2")
+    expect(page.locator(".article-preview h1").first).to_have_text(second_title)
+    assert page.evaluate(MARKED), "history navigation reloaded the whole page"
+
+
+@pytest.mark.reader
+def test_profile_tabs_swap_in_place_and_back_restores_them(page: Page, someone_else: Page):
+    author = sign_up(someone_else)
+    publish(someone_else, title := unique("Tabbed "))
+    page.goto(f"/profile/{author.username}")
+    page.evaluate(MARK)
+
+    page.locator(".articles-toggle").get_by_role("link", name="Favorited Articles").click()
+
+    expect(page).to_have_url(path_is(f"/profile/{author.username}/favorites"))
+    expect(page.locator(".articles-toggle a.nav-link.active")).to_have_text("Favorited Articles")
+    expect(page.locator(".article-preview")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(path_is(f"/profile/{author.username}"))
+    expect(page.locator(".article-preview h1")).to_have_text([title])
+    assert page.evaluate(MARKED)
+
+
+@pytest.mark.reader
+def test_search_follows_the_typing_and_pushes_the_url(page: Page, someone_else: Page):
+    word = unique("narwhal")
+    sign_up(someone_else)
+    publish(someone_else, title := unique("Typed search "), body=f"About the {word}.")
+    page.goto("/search")
+    page.evaluate(MARK)
+
+    page.get_by_label("Search articles").press_sequentially(word)
+
+    expect(page).to_have_url(re.compile(rf"/search\?q={word}$"))
+    expect(page.locator("#search-results .article-preview h1")).to_have_text([title])
+    assert page.evaluate(MARKED)
+
+
+@pytest.mark.author
+def test_favorite_on_the_article_page_swaps_every_button_in_place(page: Page, someone_else: Page):
+    sign_up(someone_else)
+    slug = publish(someone_else)
+    sign_up(page)
+    page.goto(f"/article/{slug}")
+    page.evaluate(MARK)
+    buttons = page.locator(".favorite-form button")
+
+    buttons.first.click()
+
+    expect(buttons).to_have_text([re.compile(r"Unfavorite Article\s+\(1\)")] * 2)
+    expect(page).to_have_url(path_is(f"/article/{slug}"))
+    assert page.evaluate(MARKED)
+
+
+@pytest.mark.author
+def test_follow_swaps_every_button_in_place(page: Page, someone_else: Page):
+    writer = sign_up(someone_else)
+    slug = publish(someone_else)
+    sign_up(page)
+    page.goto(f"/article/{slug}")
+    page.evaluate(MARK)
+    buttons = page.locator(".follow-form button")
+
+    buttons.last.click()
+
+    expect(buttons).to_have_text([re.compile(rf"Unfollow {writer.username}")] * 2)
+    expect(page).to_have_url(path_is(f"/article/{slug}"))
+    assert page.evaluate(MARKED)
+
+
+@pytest.mark.author
+def test_comments_post_and_delete_in_place(page: Page, someone_else: Page):
+    sign_up(someone_else)
+    slug = publish(someone_else)
+    sign_up(page)
+    page.goto(f"/article/{slug}")
+    page.evaluate(MARK)
+    comment = unique("Swapped in ")
+
+    page.get_by_label("Your comment").fill(comment)
+    page.get_by_role("button", name="Post Comment").click()
+
+    expect(comment_texts(page)).to_have_text([comment])
+    expect(page.get_by_label("Your comment")).to_have_value("")
+    page.get_by_role("button", name="Delete comment").click()
+    expect(comment_texts(page)).to_have_count(0)
+    expect(page).to_have_url(path_is(f"/article/{slug}"))
+    assert page.evaluate(MARKED)
