@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system ## Run every test (unit, integration, system)
+test: $(INSTALLED) lint test-services test-system e2e ## Run every test (unit, integration, system, browser)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check
@@ -72,6 +72,11 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
 	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery
+
+.PHONY: e2e
+e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E2E_BASE_URL; report in e2e/report/
+	@echo "==> e2e (browser suites; report: e2e/report/index.html, failure traces: e2e/report/artifacts/)"
+	@$(BIN)/python -m pytest e2e
 
 .PHONY: test-delivery
 test-delivery: $(INSTALLED) $(TOOLS_INSTALLED) ## Validate images, charts, GitOps, Terraform and workflows offline
