@@ -98,3 +98,26 @@ bench-webapp: $(INSTALLED) ## Load the home page, an article page and /api/artic
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) $(TOOLS_VENV) var .pytest_cache .ruff_cache
+
+# ---- Delivery: images, e2e on kind, promotion, Terraform (scripts/ hold the logic) ----
+IMAGE_SERVICES := $(subst _,-,$(SERVICES))
+
+.PHONY: $(addprefix image-,$(IMAGE_SERVICES))
+$(addprefix image-,$(IMAGE_SERVICES)): image-%: ## Build one service image with buildx (PUSH=1 pushes to GHCR, IMAGE_TAG names it)
+	@scripts/build-image.sh $*
+
+.PHONY: e2e-kind
+e2e-kind: $(INSTALLED) ## kind + Istio + the chart with the commit's images, then the Playwright suites (needs docker, kind, helm)
+	@scripts/e2e-kind.sh
+
+.PHONY: promote
+promote: ## Write the tested image tags (TESTED_SHA) into the prod values, tag the release, push (CI only)
+	@scripts/promote-images.sh
+
+.PHONY: delivery-tools
+delivery-tools: ## Install promtool (apt) when missing; terraform comes from the runner
+	@command -v promtool >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq prometheus >/dev/null; }
+
+.PHONY: tf-validate
+tf-validate: ## terraform fmt, init -backend=false and validate of every environment (needs the registry)
+	@scripts/tf-validate.sh

@@ -1,0 +1,344 @@
+"""GitOps integrity: what Argo CD would sync is all there, well-formed and allowed.
+
+The app-of-apps chart (argocd/apps) is rendered with Helm's own engine for every environment;
+every Application it makes, plus the root Applications, must point at paths, charts and value
+files that exist in this repository, use the AppProject that allows exactly what they use, sync
+automatically with prune and selfHeal, and run platform add-ons in waves before the services.
+Image references of every environment are checked for form, and the promote step's tag rewrite
+is proven to change one line only.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import helm_python
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGOCD = ROOT / "argocd"
+APPS_CHART = ARGOCD / "apps"
+ENVIRONMENTS = ("staging", "prod")
+SERVICES = ("api-gateway", "auth-service", "user-service", "webapp")
+REPO_URL = "https://github.com/titanium-platform/titanium.git"
+IN_CLUSTER = "https://kubernetes.default.svc"
+# registry/path[:tag][@sha256:digest], lower-case path components (OCI distribution spec).
+IMAGE_REF = re.compile(
+    r"^(?P<repo>[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
+sys.path.insert(0, str(ROOT / "scripts"))
+from set_image_tag import set_image_tag  # noqa: E402
+
+
+def load_all(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def render_apps(env: str) -> list[dict]:
+    values = yaml.safe_load((APPS_CHART / f"values-{env}.yaml").read_text())
+    rendered = helm_python.Chart.load(str(APPS_CHART)).render(
+        values, name=f"{env}-root", namespace="argocd"
+    )
+    return [doc for text in rendered.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+@pytest.fixture(scope="module")
+def projects() -> dict[str, dict]:
+    return {p["metadata"]["name"]: p for p in load_all(ARGOCD / "projects" / "titanium.yaml")}
+
+
+@pytest.fixture(scope="module")
+def roots() -> dict[str, dict]:
+    return {
+        env: yaml.safe_load((ARGOCD / "bootstrap" / f"{env}.yaml").read_text())
+        for env in ENVIRONMENTS
+    }
+
+
+@pytest.fixture(scope="module")
+def apps() -> dict[str, list[dict]]:
+    return {env: render_apps(env) for env in ENVIRONMENTS}
+
+
+def all_applications(roots, apps) -> list[dict]:
+    return list(roots.values()) + [a for env in ENVIRONMENTS for a in apps[env]]
+
+
+def in_repo(app: dict) -> bool:
+    return app["spec"]["source"]["repoURL"] == REPO_URL
+
+
+# --- the app-of-apps chart itself -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_apps_chart_lints_strict(env):
+    values = yaml.safe_load((APPS_CHART / f"values-{env}.yaml").read_text())
+    result = helm_python.lint(str(APPS_CHART), values, strict=True)
+    problems = [m for m in result["messages"] if m["severity"] >= 2]
+    assert not result["errors"] and not problems, result
+
+
+def test_apps_chart_requires_env_and_revision():
+    chart = helm_python.Chart.load(str(APPS_CHART))
+    with pytest.raises(helm_python.HelmError):
+        chart.render({"services": [{"name": "webapp"}]}, name="x", namespace="argocd")
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"services": [{"name": "Web_App"}]},
+        {"services": "webapp"},
+        {"platform": {"redis": {"enabled": "yes"}}},
+    ],
+    ids=["service-name", "services-type", "platform-type"],
+)
+def test_apps_chart_schema_refuses_wrong_values(override):
+    values = {**yaml.safe_load((APPS_CHART / "values-staging.yaml").read_text()), **override}
+    result = helm_python.lint(str(APPS_CHART), values, strict=True)
+    assert result["errors"], f"{override} passed the schema"
+
+
+# --- sources exist ----------------------------------------------------------------------------
+
+
+def test_roots_point_at_the_apps_chart_with_their_values(roots):
+    for env, root in roots.items():
+        source = root["spec"]["source"]
+        assert source["repoURL"] == REPO_URL
+        chart = ROOT / source["path"]
+        assert (chart / "Chart.yaml").is_file(), f"{env}: {source['path']} is not a chart"
+        for values_file in source["helm"]["valueFiles"]:
+            assert (chart / values_file).is_file(), f"{env}: {source['path']}/{values_file} missing"
+        assert root["spec"]["destination"] == {"server": IN_CLUSTER, "namespace": "argocd"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_repo_source_path_chart_and_values_file_exists(env, apps):
+    repo_apps = [a for a in apps[env] if in_repo(a)]
+    assert repo_apps, "no Application from this repository"
+    for app in repo_apps:
+        name, source = app["metadata"]["name"], app["spec"]["source"]
+        chart = ROOT / source["path"]
+        assert chart.is_dir(), f"{name}: path {source['path']} does not exist"
+        assert (chart / "Chart.yaml").is_file(), f"{name}: {source['path']} has no Chart.yaml"
+        for values_file in source.get("helm", {}).get("valueFiles", []):
+            assert (chart / values_file).is_file(), (
+                f"{name}: {source['path']}/{values_file} does not exist"
+            )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_service_has_its_application(env, apps):
+    by_name = {a["metadata"]["name"]: a for a in apps[env]}
+    for service in SERVICES:
+        app = by_name.get(f"{env}-{service}")
+        assert app, f"no Application {env}-{service}"
+        source = app["spec"]["source"]
+        assert source["path"] == "charts/titanium-service"
+        assert source["helm"]["valueFiles"] == [
+            f"values/{service}.yaml",
+            f"values/{env}/{service}.yaml",
+        ]
+        assert app["spec"]["destination"] == {"server": IN_CLUSTER, "namespace": f"titanium-{env}"}
+        assert app["spec"]["project"] == "titanium"
+    assert f"{env}-titanium-platform" in by_name
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_platform_charts_are_pinned_upstream_charts(env, apps):
+    platform = [a for a in apps[env] if not in_repo(a)]
+    names = {a["metadata"]["name"].removeprefix(f"{env}-") for a in platform}
+    assert {
+        "istio-base",
+        "istiod",
+        "istio-ingressgateway",
+        "kube-prometheus-stack",
+        "loki",
+        "alloy",
+        "cloudnative-pg",
+        "redis",
+    } <= names
+    for app in platform:
+        source = app["spec"]["source"]
+        assert source["repoURL"].startswith("https://"), app["metadata"]["name"]
+        assert source.get("chart") and "path" not in source, app["metadata"]["name"]
+        assert EXACT_VERSION.match(str(source["targetRevision"])), (
+            f"{app['metadata']['name']}: chart version {source['targetRevision']!r} is not pinned"
+        )
+
+
+# --- sync behaviour ---------------------------------------------------------------------------
+
+
+def test_every_application_syncs_automatically_with_prune_and_self_heal(roots, apps):
+    for app in all_applications(roots, apps):
+        name = app["metadata"]["name"]
+        automated = app["spec"]["syncPolicy"]["automated"]
+        assert automated == {"prune": True, "selfHeal": True}, name
+        assert "resources-finalizer.argocd.argoproj.io" in app["metadata"]["finalizers"], name
+        assert app["spec"]["project"] != "default", name
+        assert app["metadata"]["namespace"] == "argocd", name
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_child_applications_create_their_namespace(env, apps):
+    for app in apps[env]:
+        assert "CreateNamespace=true" in app["spec"]["syncPolicy"]["syncOptions"], app["metadata"][
+            "name"
+        ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_platform_syncs_in_waves_before_the_services(env, apps):
+    def wave(app):
+        return int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+
+    services = [
+        a for a in apps[env] if a["spec"]["source"].get("path") == "charts/titanium-service"
+    ]
+    titanium_platform = next(
+        a for a in apps[env] if a["metadata"]["name"] == f"{env}-titanium-platform"
+    )
+    add_ons = [a for a in apps[env] if not in_repo(a)]
+    assert max(map(wave, add_ons)) < wave(titanium_platform) < min(map(wave, services))
+    by_name = {a["metadata"]["name"].removeprefix(f"{env}-"): wave(a) for a in add_ons}
+    assert by_name["istio-base"] < by_name["istiod"] < by_name["istio-ingressgateway"]
+    assert by_name["loki"] < by_name["alloy"]
+
+
+def test_staging_follows_main_and_prod_is_pinned(apps):
+    staging = {a["spec"]["source"]["targetRevision"] for a in apps["staging"] if in_repo(a)}
+    prod = {a["spec"]["source"]["targetRevision"] for a in apps["prod"] if in_repo(a)}
+    assert staging == {"main"}
+    assert len(prod) == 1
+    (revision,) = prod
+    assert re.fullmatch(r"release-[0-9a-z.]+|[0-9a-f]{40}", revision), (
+        f"prod must be pinned to a release tag or commit, not {revision!r}"
+    )
+
+
+# --- AppProjects allow exactly what the Applications use ---------------------------------------
+
+
+def test_app_projects_allow_exactly_what_the_applications_use(projects, roots, apps):
+    used: dict[str, dict[str, set]] = {
+        name: {"repos": set(), "destinations": set()} for name in projects
+    }
+    for app in all_applications(roots, apps):
+        project = app["spec"]["project"]
+        assert project in projects, f"{app['metadata']['name']}: unknown project {project}"
+        used[project]["repos"].add(app["spec"]["source"]["repoURL"])
+        destination = app["spec"]["destination"]
+        used[project]["destinations"].add((destination["server"], destination["namespace"]))
+    for name, project in projects.items():
+        spec = project["spec"]
+        allowed_repos = set(spec["sourceRepos"])
+        allowed_destinations = {(d["server"], d["namespace"]) for d in spec["destinations"]}
+        assert "*" not in allowed_repos and all("*" not in ns for _, ns in allowed_destinations), (
+            name
+        )
+        assert allowed_repos == used[name]["repos"], (
+            f"{name}: repos allowed {allowed_repos} != used {used[name]['repos']}"
+        )
+        assert allowed_destinations == used[name]["destinations"], (
+            f"{name}: destinations allowed {allowed_destinations} != used "
+            f"{used[name]['destinations']}"
+        )
+
+
+def test_project_kinds_match_what_is_deployed(projects, apps):
+    # The root may only create Applications, which is all argocd/apps renders.
+    bootstrap = projects["titanium-bootstrap"]["spec"]
+    rendered_kinds = {
+        (d["apiVersion"].split("/")[0], d["kind"]) for env in ENVIRONMENTS for d in apps[env]
+    }
+    assert {
+        (k["group"], k["kind"]) for k in bootstrap["namespaceResourceWhitelist"]
+    } == rendered_kinds
+    assert bootstrap["clusterResourceWhitelist"] == []
+    # Titanium's own project: no cluster-scoped kind but the Namespace CreateNamespace makes.
+    titanium = projects["titanium"]["spec"]
+    assert titanium["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def image_values(path: Path) -> dict:
+    return (yaml.safe_load(path.read_text()) or {}).get("image") or {}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_image_references_are_well_formed(env):
+    values_dir = ROOT / "charts" / "titanium-service" / "values"
+    for service in SERVICES:
+        base, delta = (
+            image_values(values_dir / f"{service}.yaml"),
+            image_values(values_dir / env / f"{service}.yaml"),
+        )
+        repository = delta.get("repository") or base.get("repository")
+        tag = str(delta.get("tag") or base.get("tag") or "")
+        assert repository == f"ghcr.io/titanium-platform/titanium-{service}", service
+        assert tag, f"{env}/{service}: no image.tag (the pipeline rewrites it)"
+        assert tag != "latest", f"{env}/{service}: a moving tag"
+        reference = f"{repository}:{tag}" + (f"@{delta['digest']}" if delta.get("digest") else "")
+        assert IMAGE_REF.match(reference), f"{env}/{service}: malformed image reference {reference}"
+
+
+def test_skaffold_builds_the_images_the_chart_deploys():
+    skaffold = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
+    built = {a["image"]: a["docker"]["dockerfile"] for a in skaffold["build"]["artifacts"]}
+    assert set(built) == {f"ghcr.io/titanium-platform/titanium-{s}" for s in SERVICES}
+    for image, dockerfile in built.items():
+        assert IMAGE_REF.match(image) and (ROOT / dockerfile).parent.is_dir(), image
+    for release in skaffold["manifests"]["helm"]["releases"]:
+        assert (ROOT / release["chartPath"] / "Chart.yaml").is_file(), release["name"]
+        for values_file in release["valuesFiles"]:
+            assert (ROOT / values_file).is_file(), f"skaffold: {values_file} missing"
+
+
+# --- the promotion rewrites one line per service -----------------------------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_promotion_rewrites_only_the_image_tag(service):
+    path = ROOT / "charts" / "titanium-service" / "values" / "prod" / f"{service}.yaml"
+    before = path.read_text()
+    after = set_image_tag(before, "sha-0123456789abcdef0123456789abcdef01234567")
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == 1 and "tag:" in changed[0][1], changed
+    assert yaml.safe_load(after)["image"]["tag"] == "sha-0123456789abcdef0123456789abcdef01234567"
+    assert {k: v for k, v in yaml.safe_load(after).items() if k != "image"} == {
+        k: v for k, v in yaml.safe_load(before).items() if k != "image"
+    }
+
+
+def test_promotion_refuses_a_malformed_tag():
+    with pytest.raises(ValueError):
+        set_image_tag("image:\n  tag: 1.0.0\n", "bad tag")
+
+
+# --- the scripts the workflows run --------------------------------------------------------------
+
+
+def test_shell_scripts_are_strict():
+    for script in [
+        "scripts/switch-to-cloud.sh",
+        "scripts/e2e-kind.sh",
+        "scripts/promote-images.sh",
+        "scripts/build-image.sh",
+        "scripts/tf-validate.sh",
+    ]:
+        text = (ROOT / script).read_text()
+        assert "set -o errexit -o nounset -o pipefail" in text, script
+        assert subprocess.run(["bash", "-n", str(ROOT / script)], check=False).returncode == 0, (
+            script
+        )
