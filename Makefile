@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system e2e ## Run every test (unit, integration, system, browser)
+test: $(INSTALLED) lint test-services test-system test-delivery e2e ## Run every test (unit, integration, system, delivery, browser)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check

@@ -1,0 +1,144 @@
+"""Shared helpers of the delivery tests: the charts rendered by Helm's own engine, offline.
+
+Every chart is rendered for every environment exactly as Argo CD does it: charts/titanium-service
+once per service with values/<svc>.yaml then values/<env>/<svc>.yaml (release <svc>), and
+charts/titanium-platform with values-<env>.yaml (release titanium-platform), each into the
+namespace titanium-<env>. Renders are cached for the session.
+"""
+
+import copy
+import functools
+import os
+import subprocess
+from pathlib import Path
+
+import helm_python
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHARTS = ROOT / "charts"
+SERVICE_CHART = CHARTS / "titanium-service"
+PLATFORM_CHART = CHARTS / "titanium-platform"
+SERVICES = ("api-gateway", "webapp", "auth-service", "user-service")
+ENVS = ("local", "staging", "prod")
+# Services with a database of their own (migrations, a CloudNativePG cluster).
+DATABASE_SERVICES = ("webapp", "auth-service", "user-service")
+TOOLS_BIN = ROOT / ".venv-tools" / "bin"
+KUBERNETES_VERSION = "1.31.0"
+
+
+def namespace(env: str) -> str:
+    return f"titanium-{env}"
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Helm's coalescing of values files: maps merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def service_values(service: str, env: str) -> dict:
+    return deep_merge(
+        load_yaml(SERVICE_CHART / "values" / f"{service}.yaml"),
+        load_yaml(SERVICE_CHART / "values" / env / f"{service}.yaml"),
+    )
+
+
+def platform_values(env: str) -> dict:
+    return load_yaml(PLATFORM_CHART / f"values-{env}.yaml")
+
+
+@functools.cache
+def load_chart(path: Path) -> helm_python.Chart:
+    return helm_python.Chart.load(path)
+
+
+def render(chart: Path, values: dict, *, release: str, env: str) -> list[dict]:
+    """Every object the chart renders (NOTES.txt left out), in template order."""
+    manifests = load_chart(chart).render(values, name=release, namespace=namespace(env))
+    return [
+        document
+        for template, text in sorted(manifests.items())
+        if not template.endswith("NOTES.txt")
+        for document in yaml.safe_load_all(text)
+        if document
+    ]
+
+
+@functools.cache
+def _rendered_service(service: str, env: str) -> tuple:
+    return tuple(render(SERVICE_CHART, service_values(service, env), release=service, env=env))
+
+
+@functools.cache
+def _rendered_platform(env: str) -> tuple:
+    return tuple(render(PLATFORM_CHART, platform_values(env), release="titanium-platform", env=env))
+
+
+def rendered_service(service: str, env: str) -> list[dict]:
+    return copy.deepcopy(list(_rendered_service(service, env)))
+
+
+def rendered_platform(env: str) -> list[dict]:
+    return copy.deepcopy(list(_rendered_platform(env)))
+
+
+def rendered_environment(env: str) -> list[dict]:
+    """Everything one environment's namespace receives: the platform chart and every service."""
+    objects = rendered_platform(env)
+    for service in SERVICES:
+        objects += rendered_service(service, env)
+    return objects
+
+
+def of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [obj for obj in objects if obj["kind"] == kind]
+
+
+def name_of(obj: dict) -> str:
+    return f"{obj['kind']}/{obj['metadata']['name']}"
+
+
+def pod_template(workload: dict) -> dict:
+    return workload if workload["kind"] == "Pod" else workload["spec"]["template"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """A matchLabels selector matches labels (an empty selector matches everything)."""
+    return all(labels.get(key) == value for key, value in (selector or {}).items())
+
+
+def run_tool(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """A validator as a program, offline (checkov never downloads its mapping)."""
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+    return subprocess.run(args, capture_output=True, text=True, env=env, check=False, **kwargs)
+
+
+def write_rendered(directory: Path, envs=ENVS) -> list[Path]:
+    """Each chart's render per environment as one multi-document file (for checkov)."""
+    paths = []
+    for env in envs:
+        charts = {"platform": rendered_platform(env)}
+        charts.update({service: rendered_service(service, env) for service in SERVICES})
+        for name, objects in charts.items():
+            path = directory / f"{env}-{name}.yaml"
+            path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+            paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def rendered_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("rendered")
+    write_rendered(directory)
+    return directory

@@ -1,0 +1,218 @@
+"""Policy on the rendered manifests: every workload has probes, requests and limits, runs as
+non-root on a read-only root filesystem without privilege escalation, and is covered by a PDB,
+default-deny and allow NetworkPolicies, an AuthorizationPolicy by principal and a
+ServiceMonitor. Proven on prod (the acceptance test) and on every other environment; plus the
+namespace-level mesh policy: mTLS STRICT, deny-all, JWT rules against auth-service's JWKS."""
+
+import pytest
+
+from tests.delivery.conftest import (
+    ENVS,
+    SERVICES,
+    name_of,
+    namespace,
+    of_kind,
+    pod_template,
+    rendered_environment,
+    rendered_platform,
+    selects,
+)
+
+LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def workloads(objects):
+    return [obj for obj in objects if obj["kind"] in LONG_RUNNING]
+
+
+def pods_of_every_kind(objects):
+    """Long-running workloads, hook Jobs and test Pods: everything that starts a container."""
+    return [obj for obj in objects if obj["kind"] in (*LONG_RUNNING, "Job", "Pod")]
+
+
+def pod_labels(workload):
+    return pod_template(workload)["metadata"]["labels"]
+
+
+def policy_violations(objects):
+    """Every broken rule on the rendered objects, as readable strings (empty = compliant)."""
+    problems = []
+    services = of_kind(objects, "Service")
+    for obj in pods_of_every_kind(objects):
+        spec = pod_template(obj)["spec"]
+        pod_security = spec.get("securityContext", {})
+        if spec.get("automountServiceAccountToken") is not False:
+            problems.append(f"{name_of(obj)}: mounts an API token")
+        for container in spec["containers"] + spec.get("initContainers", []):
+            where = f"{name_of(obj)}/{container['name']}"
+            security = container.get("securityContext", {})
+            non_root = security.get("runAsNonRoot", pod_security.get("runAsNonRoot"))
+            user = security.get("runAsUser", pod_security.get("runAsUser"))
+            if non_root is not True or not user:
+                problems.append(f"{where}: not a numeric non-root user")
+            if security.get("readOnlyRootFilesystem") is not True:
+                problems.append(f"{where}: root filesystem is writable")
+            if security.get("allowPrivilegeEscalation") is not False:
+                problems.append(f"{where}: privilege escalation allowed")
+            if "ALL" not in security.get("capabilities", {}).get("drop", []):
+                problems.append(f"{where}: capabilities not dropped")
+            if security.get("privileged"):
+                problems.append(f"{where}: privileged")
+            seccomp = security.get("seccompProfile", pod_security.get("seccompProfile", {}))
+            if seccomp.get("type") != "RuntimeDefault":
+                problems.append(f"{where}: no RuntimeDefault seccomp profile")
+            resources = container.get("resources", {})
+            for bound in ("requests", "limits"):
+                if not {"cpu", "memory"} <= set(resources.get(bound, {})):
+                    problems.append(f"{where}: {bound} for cpu and memory missing")
+            if obj["kind"] in LONG_RUNNING:
+                for probe in ("livenessProbe", "readinessProbe"):
+                    if probe not in container:
+                        problems.append(f"{where}: {probe} missing")
+    for obj in workloads(objects):
+        labels = pod_labels(obj)
+
+        def selected(kind, path=("spec", "selector", "matchLabels"), labels=labels):
+            return [p for p in of_kind(objects, kind) if selects(_get(p, path), labels)]
+
+        if not selected("PodDisruptionBudget"):
+            problems.append(f"{name_of(obj)}: no PodDisruptionBudget")
+        network = selected("NetworkPolicy", ("spec", "podSelector", "matchLabels"))
+        if not any(
+            {"Ingress", "Egress"} <= set(p["spec"]["policyTypes"]) and not p["spec"].get("ingress")
+            for p in network
+        ):
+            problems.append(f"{name_of(obj)}: no default-deny NetworkPolicy")
+        if not any(p["spec"].get("ingress") for p in network):
+            problems.append(f"{name_of(obj)}: no NetworkPolicy allows any caller")
+        authz = selected("AuthorizationPolicy")
+        if not authz:
+            problems.append(f"{name_of(obj)}: no AuthorizationPolicy")
+        for policy in authz:
+            for rule in policy["spec"].get("rules", []):
+                for source in rule.get("from", []):
+                    if not source["source"].get("principals"):
+                        problems.append(f"{name_of(policy)}: a rule not by principal")
+        exposing = [s for s in services if selects(s["spec"]["selector"], labels)]
+        monitored = [
+            monitor
+            for monitor in of_kind(objects, "ServiceMonitor")
+            for service in exposing
+            if selects(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
+        ]
+        if not monitored:
+            problems.append(f"{name_of(obj)}: no ServiceMonitor scrapes it")
+    return problems
+
+
+def named(obj, name):
+    return obj["metadata"]["name"] == name
+
+
+def _get(obj, path):
+    for key in path:
+        obj = obj.get(key, {}) if isinstance(obj, dict) else {}
+    return obj
+
+
+def test_prod_every_workload_meets_the_policy():
+    """The acceptance test: the prod render of every chart, every workload."""
+    objects = rendered_environment("prod")
+    names = {obj["metadata"]["name"] for obj in workloads(objects)}
+    assert names == {*SERVICES, "auth-service-outbox-relay"}
+    assert policy_violations(objects) == []
+
+
+@pytest.mark.parametrize("env", [env for env in ENVS if env != "prod"])
+def test_every_other_environment_meets_the_policy(env):
+    assert policy_violations(rendered_environment(env)) == []
+
+
+def test_the_policy_check_sees_a_missing_probe():
+    """The checker itself: a workload without a readiness probe is reported."""
+    objects = rendered_environment("prod")
+    deployment = next(d for d in workloads(objects) if d["metadata"]["name"] == "webapp")
+    del deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    assert policy_violations(objects) == ["Deployment/webapp/webapp: readinessProbe missing"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_principal_and_caller_exists(env):
+    """Allow rules name real identities: a ServiceAccount of the namespace or a known outsider."""
+    objects = rendered_environment(env)
+    accounts = {sa["metadata"]["name"] for sa in of_kind(objects, "ServiceAccount")}
+    outsiders = {
+        "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
+        "cluster.local/ns/monitoring/sa/kube-prometheus-stack-prometheus",
+    }
+    for policy in of_kind(objects, "AuthorizationPolicy"):
+        for rule in policy["spec"].get("rules", []):
+            for source in rule["from"]:
+                for principal in source["source"]["principals"]:
+                    own = principal.rpartition("/sa/")
+                    if principal not in outsiders:
+                        assert own[0] == f"cluster.local/ns/{namespace(env)}", principal
+                        assert own[2] in accounts, principal
+    all_pod_labels = [pod_labels(w) for w in workloads(objects)]
+    for policy in of_kind(objects, "NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            for peer in rule["from"]:
+                if "namespaceSelector" not in peer and "podSelector" in peer:
+                    wanted = peer["podSelector"]["matchLabels"]
+                    if "cnpg.io/cluster" not in wanted:
+                        assert any(selects(wanted, labels) for labels in all_pod_labels), wanted
+
+
+def test_callers_follow_the_design():
+    """ingress → api-gateway → webapp/auth/user, webapp → auth/user, relay → user (internal)."""
+    objects = rendered_environment("prod")
+    allowed = {}
+    for policy in of_kind(objects, "AuthorizationPolicy"):
+        target = policy["spec"].get("selector", {}).get("matchLabels", {})
+        for rule in policy["spec"].get("rules", []):
+            for source in rule["from"]:
+                for principal in source["source"]["principals"]:
+                    caller = principal.rpartition("/sa/")[2]
+                    if caller != "kube-prometheus-stack-prometheus":
+                        allowed.setdefault(target.get("app.kubernetes.io/name"), set()).add(caller)
+    assert allowed == {
+        "api-gateway": {"istio-ingressgateway"},
+        "webapp": {"api-gateway"},
+        "auth-service": {"api-gateway", "webapp"},
+        "user-service": {"api-gateway", "webapp", "auth-service-outbox-relay"},
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_namespace_mesh_policy(env):
+    objects = rendered_platform(env)
+    (peer,) = of_kind(objects, "PeerAuthentication")
+    assert peer["spec"] == {"mtls": {"mode": "STRICT"}} and "selector" not in peer["spec"]
+    deny_all = [p for p in of_kind(objects, "AuthorizationPolicy") if p["spec"] == {}]
+    assert len(deny_all) == 1, "one ALLOW-nothing policy denies the whole namespace"
+    (jwt,) = of_kind(objects, "RequestAuthentication")
+    (rule,) = jwt["spec"]["jwtRules"]
+    assert rule["issuer"] == "titanium-auth" and rule["audiences"] == ["titanium"]
+    assert rule["jwksUri"].endswith("/.well-known/jwks.json")
+    assert {h["prefix"] for h in rule["fromHeaders"]} == {"Token ", "Bearer "}
+    assert jwt["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "api-gateway"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_mesh_traffic_policy(env):
+    objects = rendered_environment(env)
+    for service in SERVICES:
+        (rule,) = [d for d in of_kind(objects, "DestinationRule") if named(d, service)]
+        policy = rule["spec"]["trafficPolicy"]
+        assert policy["tls"]["mode"] == "ISTIO_MUTUAL"
+        assert policy["connectionPool"]["tcp"]["maxConnections"] > 0
+        assert policy["outlierDetection"]["consecutive5xxErrors"] > 0
+        (route,) = [v for v in of_kind(objects, "VirtualService") if named(v, service)]
+        for http in route["spec"]["http"]:
+            assert http["timeout"] and http["retries"]["attempts"] >= 1
+            assert "5xx" not in http["retries"]["retryOn"], "POSTs must not be retried on 5xx"
+    public = [v for v in of_kind(objects, "VirtualService") if v["spec"]["gateways"] != ["mesh"]]
+    assert [v["metadata"]["name"] for v in public] == ["api-gateway-ingress"]
+    (gateway,) = of_kind(objects, "Gateway")
+    assert public[0]["spec"]["gateways"] == [gateway["metadata"]["name"]]
+    assert public[0]["spec"]["hosts"] == gateway["spec"]["servers"][0]["hosts"]
