@@ -50,7 +50,7 @@ def _init_extensions(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db)
     keys.init_app(app)
     passwords.init_app(app)
     _init_redis(app)

@@ -1,7 +1,7 @@
 """Unbound extension objects; create_app binds them with init_app."""
 
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
+from pathlib import Path
 
-db = SQLAlchemy()
-migrate = Migrate()
+from titanium_common.database import database_extensions
+
+db, migrate = database_extensions(Path(__file__).parent)
