@@ -51,7 +51,7 @@ OPERATOR_KINDS = {
     ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("postgresql.cnpg.io/v1", "Cluster"),
 }
-# checkov findings accepted, each with its reason (docs/deploy.md repeats them).
+# checkov findings accepted, each with its reason (docs/adr/0006-delivery-charts.md repeats them).
 CHECKOV_SKIPS = {
     # Tags are rewritten by the pipeline (values/<env>/<svc>.yaml image.tag) and GHCR tags are
     # immutable by policy; the chart takes image.digest when one is pinned.
