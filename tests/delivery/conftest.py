@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
 SERVICE_CHART = CHARTS / "titanium-service"
 PLATFORM_CHART = CHARTS / "titanium-platform"
+APPS_CHART = ROOT / "argocd" / "apps"
+AWS_TFVARS = ROOT / "terraform" / "environments" / "aws" / "terraform.tfvars"
 SERVICES = ("api-gateway", "webapp", "auth-service", "user-service")
 ENVS = ("local", "staging", "prod")
 # Services with a database of their own (migrations, a CloudNativePG cluster).
@@ -56,6 +58,14 @@ def service_values(service: str, env: str) -> dict:
 
 def platform_values(env: str) -> dict:
     return load_yaml(PLATFORM_CHART / f"values-{env}.yaml")
+
+
+def apps_values(env: str) -> dict:
+    """argocd/apps values of an environment (defaults + values-<env>.yaml). local has no file:
+    skaffold and scripts/e2e-kind.sh install the add-ons from the defaults."""
+    base = load_yaml(APPS_CHART / "values.yaml")
+    override = APPS_CHART / f"values-{env}.yaml"
+    return deep_merge(base, load_yaml(override)) if override.exists() else base
 
 
 @functools.cache

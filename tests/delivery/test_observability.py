@@ -16,6 +16,7 @@ from tests.delivery.conftest import (
     PLATFORM_CHART,
     ROOT,
     SERVICES,
+    apps_values,
     of_kind,
     platform_values,
     rendered_environment,
@@ -151,3 +152,41 @@ def test_every_service_port_is_scraped(env):
         for endpoint in monitor["spec"]["endpoints"]:
             assert endpoint["scheme"] == "https", "scraped over Istio mTLS"
             assert endpoint["tlsConfig"]["certFile"].startswith("/etc/prom-certs/")
+
+
+# Istio's workload certificate files, as OUTPUT_CERTS writes them.
+ISTIO_CERT_FILES = {"root-cert.pem", "cert-chain.pem", "key.pem"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_prometheus_mounts_the_istio_certificates_the_service_monitors_use(env):
+    """Istio's recipe (ops/integrations/prometheus, TLS settings): a sidecar that intercepts
+    nothing writes its certificates into a shared in-memory volume, which Prometheus mounts
+    read-only where every ServiceMonitor's tlsConfig reads them."""
+    stack = apps_values(env)["platform"]["kube-prometheus-stack"]
+    assert stack["enabled"]
+    spec = stack["values"]["prometheus"]["prometheusSpec"]
+    assert spec["podMetadata"]["labels"]["sidecar.istio.io/inject"] == "true"
+    annotations = spec["podMetadata"]["annotations"]
+    assert annotations["traffic.sidecar.istio.io/includeInboundPorts"] == ""
+    assert annotations["traffic.sidecar.istio.io/includeOutboundIPRanges"] == ""
+    proxy_config = yaml.safe_load(annotations["proxy.istio.io/config"])
+    output_certs = proxy_config["proxyMetadata"]["OUTPUT_CERTS"]
+    (sidecar_mount,) = json.loads(annotations["sidecar.istio.io/userVolumeMount"])
+    assert sidecar_mount["mountPath"].rstrip("/") == output_certs.rstrip("/")
+    volume = sidecar_mount["name"]
+    assert {"name": volume, "emptyDir": {"medium": "Memory"}} in spec["volumes"]
+    (mount,) = [m for m in spec["volumeMounts"] if m["name"] == volume]
+    assert mount["readOnly"] is True
+    cert_dir = mount["mountPath"].rstrip("/")
+    monitors = of_kind(rendered_environment(env), "ServiceMonitor")
+    assert monitors
+    for monitor in monitors:
+        for endpoint in monitor["spec"]["endpoints"]:
+            files = [endpoint["tlsConfig"][k] for k in ("caFile", "certFile", "keyFile")]
+            for path in files:
+                directory, _, file = path.rpartition("/")
+                assert directory == cert_dir and file in ISTIO_CERT_FILES, (
+                    f"{monitor['metadata']['name']}: {path} is not an Istio certificate in the "
+                    f"directory Prometheus mounts ({cert_dir})"
+                )
