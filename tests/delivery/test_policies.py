@@ -4,18 +4,27 @@ default-deny and allow NetworkPolicies, an AuthorizationPolicy by principal and 
 ServiceMonitor. Proven on prod (the acceptance test) and on every other environment; plus the
 namespace-level mesh policy: mTLS STRICT, deny-all, JWT rules against auth-service's JWKS."""
 
+import ipaddress
+
+import hcl2
 import pytest
 
 from tests.delivery.conftest import (
+    AWS_TFVARS,
+    DATABASE_SERVICES,
     ENVS,
     SERVICES,
+    apps_values,
     name_of,
     namespace,
     of_kind,
+    platform_values,
     pod_template,
     rendered_environment,
     rendered_platform,
+    rendered_service,
     selects,
+    service_values,
 )
 
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
@@ -216,3 +225,98 @@ def test_mesh_traffic_policy(env):
     (gateway,) = of_kind(objects, "Gateway")
     assert public[0]["spec"]["gateways"] == [gateway["metadata"]["name"]]
     assert public[0]["spec"]["hosts"] == gateway["spec"]["servers"][0]["hosts"]
+
+
+# --- backends: every NetworkPolicy reaches wherever the environment's Redis and PostgreSQL are --
+
+REDIS_PORT = 6379
+POSTGRES_PORT = 5432
+# Pod labels of the bitnami redis chart (release `redis`).
+REDIS_POD_LABELS = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis"}
+
+
+def aws_tfvars() -> dict:
+    """The AWS environment's tfvars (python-hcl2 keeps string quotes; they are dropped here)."""
+    values = hcl2.loads(AWS_TFVARS.read_text())
+    return {k: v.strip('"') if isinstance(v, str) else v for k, v in values.items()}
+
+
+def egress_rules(service: str, env: str) -> list[dict]:
+    return [
+        rule
+        for policy in of_kind(rendered_service(service, env), "NetworkPolicy")
+        if "Egress" in policy["spec"]["policyTypes"]
+        for rule in policy["spec"].get("egress", [])
+    ]
+
+
+def allows_port(rule: dict, port: int) -> bool:
+    ports = rule.get("ports")
+    return not ports or any(
+        p.get("port") == port and p.get("protocol", "TCP") == "TCP" for p in ports
+    )
+
+
+def peer_in_namespace(peer: dict, namespace_name: str, pod_labels: dict) -> bool:
+    ns_selector = peer.get("namespaceSelector")
+    if ns_selector is None:
+        return False  # the policy's own namespace
+    ns_labels = {"kubernetes.io/metadata.name": namespace_name}
+    return selects(ns_selector.get("matchLabels"), ns_labels) and selects(
+        (peer.get("podSelector") or {}).get("matchLabels"), pod_labels
+    )
+
+
+def peer_covers_cidr(peer: dict, cidr: str) -> bool:
+    block = peer.get("ipBlock")
+    return (
+        bool(block)
+        and not block.get("except")
+        and ipaddress.ip_network(cidr).subnet_of(ipaddress.ip_network(block["cidr"]))
+    )
+
+
+def reaches(rules: list[dict], port: int, peer_matches) -> bool:
+    return any(allows_port(r, port) and any(map(peer_matches, r.get("to", []))) for r in rules)
+
+
+def redis_peer(env: str):
+    """Where the environment's Redis is: the in-cluster add-on, or ElastiCache in the AWS VPC."""
+    redis = apps_values(env)["platform"]["redis"]
+    if redis["enabled"]:
+        return lambda peer: peer_in_namespace(peer, redis["namespace"], REDIS_POD_LABELS)
+    return lambda peer: peer_covers_cidr(peer, aws_tfvars()["vpc_cidr"])
+
+
+def uses_redis(service: str, env: str) -> bool:
+    return any(e["name"] == "REDIS_URL" for e in service_values(service, env).get("secretEnv", []))
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_service_using_redis_reaches_the_environments_redis(env):
+    users = [service for service in SERVICES if uses_redis(service, env)]
+    assert users, "the services keep sessions, rate limits and caches in Redis"
+    peer = redis_peer(env)
+    unreachable = [s for s in users if not reaches(egress_rules(s, env), REDIS_PORT, peer)]
+    assert not unreachable, f"{env}: no egress to this environment's Redis from {unreachable}"
+
+
+def test_prod_uses_elasticache_and_rds_as_deploy_md_says():
+    """docs/deploy.md: the AWS environment (prod) runs on ElastiCache and RDS, so neither the
+    in-cluster Redis add-on nor CloudNativePG clusters exist there, and the services' egress goes
+    to the VPC, not to in-cluster backends."""
+    env = aws_tfvars()["environment"]
+    assert env == "prod"
+    assert apps_values(env)["platform"]["redis"]["enabled"] is False, "ElastiCache, not in-cluster"
+    assert platform_values(env)["postgres"]["mode"] == "external", "RDS, not CloudNativePG"
+    assert not of_kind(rendered_platform(env), "Cluster")
+    vpc = aws_tfvars()["vpc_cidr"]
+    for service in DATABASE_SERVICES:
+        rules = egress_rules(service, env)
+        assert reaches(rules, POSTGRES_PORT, lambda peer: peer_covers_cidr(peer, vpc)), service
+        peers = [peer for rule in rules for peer in rule.get("to", [])]
+        assert not any("cnpg.io/cluster" in str(peer) for peer in peers), service
+    for service in SERVICES:
+        peers = [peer for rule in egress_rules(service, env) for peer in rule.get("to", [])]
+        in_cluster_redis = [p for p in peers if peer_in_namespace(p, "redis", REDIS_POD_LABELS)]
+        assert not in_cluster_redis, f"{service}: egress to an in-cluster Redis prod does not run"
