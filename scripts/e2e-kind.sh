@@ -42,6 +42,12 @@ platform istio-ingressgateway --set labels.istio=ingressgateway \
   --set 'service.ports[0].port=80' --set 'service.ports[0].targetPort=80' \
   --set 'service.ports[0].nodePort=30080' --set autoscaling.minReplicas=1
 platform cloudnative-pg
+redis_password="$(openssl rand -hex 32)"
+kubectl create namespace redis --dry-run=client -o yaml | kubectl apply -f -
+kubectl -n redis create secret generic redis-auth --from-literal=password="${redis_password}" \
+  --dry-run=client -o yaml | kubectl apply -f -
+platform redis --set architecture=standalone --set auth.existingSecret=redis-auth \
+  --set auth.existingSecretPasswordKey=password --set master.persistence.enabled=false
 helm upgrade --install prometheus-operator-crds prometheus-operator-crds \
   --repo https://prometheus-community.github.io/helm-charts --version 16.0.1 \
   --namespace monitoring --create-namespace --wait
@@ -54,6 +60,9 @@ trap 'rm -rf "${keys}"' EXIT
 openssl genpkey -algorithm ed25519 -out "${keys}/e2e.pem"
 kubectl -n "${namespace}" create secret generic auth-service-signing-keys \
   --from-file="${keys}/e2e.pem" --dry-run=client -o yaml | kubectl apply -f -
+kubectl -n "${namespace}" create secret generic titanium-redis \
+  --from-literal=url="redis://:${redis_password}@redis-master.redis.svc:6379/0" \
+  --dry-run=client -o yaml | kubectl apply -f -
 kubectl -n "${namespace}" create secret generic webapp-secret-key \
   --from-literal=secret-key="$(openssl rand -hex 32)" --dry-run=client -o yaml | kubectl apply -f -
 
