@@ -94,6 +94,20 @@ def base_url(tmp_path_factory: pytest.TempPathFactory):
         yield stack.url
     finally:
         stack.shutdown(drop_databases=True)
+        if config.redis_url:
+            forget_redis_namespace(config.redis_url, config.redis_namespace)
+
+
+def forget_redis_namespace(redis_url: str, namespace: str) -> None:
+    """Delete what this run's stack kept in a shared Redis (some keys never expire)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=f"{namespace}:*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(params=[True, False], ids=["javascript-on", "javascript-off"])
