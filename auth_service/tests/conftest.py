@@ -17,10 +17,7 @@ from auth_service.extensions import db
 from auth_service.tokens.keys import key_ring
 from titanium_common.identity import USER_ID_HEADER
 from titanium_common.testing import (
-    assert_reachable,
-    configured_backends,
     redis_key_prefix,
-    throwaway_database,
 )
 
 # Cheapest argon2id parameters the library accepts: hashing cost is not under test.
@@ -29,26 +26,26 @@ UNREACHABLE_URL = "http://127.0.0.1:1"  # connection refused at once
 _client_numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
-def backend(request):
-    assert_reachable(request.param)
-    return request.param
+pytest_plugins = ["titanium_common.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def settings(backend, tmp_path_factory):
-    tmp_dir = tmp_path_factory.mktemp(backend.name)
-    with throwaway_database(backend, "auth_service", str(tmp_dir)) as database_url:
-        yield {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": backend.redis_url,
-            "REDIS_KEY_PREFIX": redis_key_prefix("auth_service"),
-            "SIGNING_KEYS_DIR": str(tmp_dir / "keys"),
-            "USER_SERVICE_URL": UNREACHABLE_URL,
-            "RELAY_METRICS_PORT": 0,
-            **CHEAP_ARGON2,
-        }
+def service_name():
+    return "auth_service"
+
+
+@pytest.fixture(scope="session")
+def settings(backend, database_url, tmp_path_factory):
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": backend.redis_url,
+        "REDIS_KEY_PREFIX": redis_key_prefix("auth_service"),
+        "SIGNING_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
+        "USER_SERVICE_URL": UNREACHABLE_URL,
+        "RELAY_METRICS_PORT": 0,
+        **CHEAP_ARGON2,
+    }
 
 
 @pytest.fixture(scope="session")

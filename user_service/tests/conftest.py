@@ -9,10 +9,7 @@ from flask import url_for as flask_url_for
 
 from titanium_common.identity import USER_ID_HEADER
 from titanium_common.testing import (
-    assert_reachable,
-    configured_backends,
     redis_key_prefix,
-    throwaway_database,
 )
 from user_service import create_app
 from user_service.extensions import db
@@ -20,17 +17,12 @@ from user_service.extensions import db
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
-@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
-def backend(request):
-    assert_reachable(request.param)
-    return request.param
+pytest_plugins = ["titanium_common.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def database_url(backend, tmp_path_factory):
-    tmp_dir = tmp_path_factory.mktemp(backend.name)
-    with throwaway_database(backend, "user_service", str(tmp_dir)) as url:
-        yield url
+def service_name():
+    return "user_service"
 
 
 @pytest.fixture(scope="session")

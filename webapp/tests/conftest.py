@@ -6,10 +6,7 @@ import pytest
 
 from titanium_common.identity import USER_ID_HEADER
 from titanium_common.testing import (
-    assert_reachable,
-    configured_backends,
     redis_key_prefix,
-    throwaway_database,
 )
 from webapp import create_app
 from webapp.extensions import db
@@ -19,17 +16,12 @@ from .fake_user_service import FakeUserService, serve
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 
 
-@pytest.fixture(scope="session", params=configured_backends(), ids=lambda backend: backend.name)
-def backend(request):
-    assert_reachable(request.param)
-    return request.param
+pytest_plugins = ["titanium_common.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def database_url(backend, tmp_path_factory):
-    tmp_dir = tmp_path_factory.mktemp(backend.name)
-    with throwaway_database(backend, "webapp", str(tmp_dir)) as url:
-        yield url
+def service_name():
+    return "webapp"
 
 
 @pytest.fixture(scope="session")
