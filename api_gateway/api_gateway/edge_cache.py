@@ -13,7 +13,7 @@ write has been answered, no reader gets a page from before it.
 Where: in Redis when REDIS_URL is set, shared by every worker and replica, the generation and the
 page read in one round trip. Otherwise an LRU in this process, coherent for one process only: with
 several workers and no Redis the cache is off. A configured Redis that fails is bypassed
-(redis_guard.py), never worked around: a slower page beats a stale one.
+(titanium_common.guarded_redis), never worked around: a slower page beats a stale one.
 """
 
 import asyncio
@@ -32,8 +32,8 @@ from aiohttp import hdrs, web
 from multidict import CIMultiDict
 from prometheus_client import Counter
 
-from api_gateway.redis_guard import GuardedRedis, RedisUnavailable
 from api_gateway.settings import Settings
+from titanium_common.guarded_redis import AsyncGuardedRedis, RedisUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class RedisPages:
     """Pages under `<prefix>edge:page:<generation>:<digest of the variant>`, each expiring on its
     own; the generation is one counter. Pages of past generations are never read again."""
 
-    def __init__(self, redis: GuardedRedis, key_prefix: str):
+    def __init__(self, redis: AsyncGuardedRedis, key_prefix: str):
         self._redis = redis
         self._generation_key = f"{key_prefix}edge:generation"
         self._page_prefix = f"{key_prefix}edge:page:"
@@ -207,7 +207,7 @@ def digest(variant: str) -> str:
     return hashlib.blake2b(variant.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
-def page_store(settings: Settings, redis: GuardedRedis | None) -> PageStore | None:
+def page_store(settings: Settings, redis: AsyncGuardedRedis | None) -> PageStore | None:
     """Where pages are kept; None turns the cache off."""
     if not settings.EDGE_CACHE_ENABLED:
         return None

@@ -1,7 +1,7 @@
 """Per-client fixed-window rate limits, counted in Redis or, without it, in this process.
 
-Redis is only a counter store: while it is unreachable (redis_guard.py) the gateway counts in
-process, and each replica then enforces the limit on its own share of traffic.
+Redis is only a counter store: while it is unreachable (titanium_common.guarded_redis) the
+gateway counts in process, and each replica then enforces the limit on its own share of traffic.
 """
 
 import math
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from api_gateway.redis_guard import GuardedRedis, RedisUnavailable
+from titanium_common.guarded_redis import AsyncGuardedRedis, RedisUnavailable
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class RateLimiter:
         *,
         limit: int,
         window_seconds: int,
-        redis: GuardedRedis | None,
+        redis: AsyncGuardedRedis | None,
         key_prefix: str,
         clock: Callable[[], float] = time.time,
     ):

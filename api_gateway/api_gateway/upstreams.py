@@ -21,7 +21,7 @@ from api_gateway.keys import (
     upstream_urls_key,
 )
 from api_gateway.ratelimit import RateLimiter
-from api_gateway.redis_guard import GuardedRedis, open_redis
+from titanium_common.guarded_redis import AsyncGuardedRedis, open_async_redis
 from titanium_common.identity import JWKS_PATH
 
 # aiohttp would otherwise add these to requests whose clients did not send them; with
@@ -60,8 +60,8 @@ async def counters_and_pages(app: web.Application) -> AsyncIterator[None]:
     """The rate limiter and the edge cache, sharing Redis (and its backoff) when configured."""
     settings = app[settings_key]
     redis = (
-        GuardedRedis(
-            open_redis(settings.REDIS_URL, settings.REDIS_TIMEOUT_SECONDS),
+        AsyncGuardedRedis(
+            open_async_redis(settings.REDIS_URL, settings.REDIS_TIMEOUT_SECONDS),
             settings.REDIS_BACKOFF_SECONDS,
         )
         if settings.REDIS_URL
