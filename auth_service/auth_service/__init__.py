@@ -36,7 +36,12 @@ def create_app(settings_override: dict | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
     init_service(
         app,
-        readiness={"database": _database_readiness, "redis": app.extensions["redis"].readiness},
+        readiness={
+            "database": _database_readiness,
+            # Without a key nobody can sign up or sign in: such a pod must not take traffic.
+            "signing_key": _signing_key_readiness,
+            "redis": app.extensions["redis"].readiness,
+        },
         openapi_file=PACKAGE_DIR / "openapi.yaml",
     )
     register_json_errors(app)
@@ -75,6 +80,10 @@ def _register_cli(app: Flask) -> None:
     keys_cli.init_app(app)
     outbox_cli.init_app(app)
     users_cli.init_app(app)
+
+
+def _signing_key_readiness() -> str:
+    return f"kid {keys.key_ring().active().kid}"
 
 
 def _database_readiness() -> str:

@@ -85,3 +85,19 @@ def test_unknown_path_is_a_json_error(client):
 def test_metrics_are_served(client):
     client.get("/healthz")
     assert b"flask_http_request" in client.get("/metrics").data
+
+
+def test_a_pod_without_a_signing_key_is_not_ready(make_app, tmp_path):
+    """Readiness used to say 200 while every sign-up and sign-in failed for want of a key."""
+    client = make_app(SIGNING_KEYS_DIR=str(tmp_path / "empty")).test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["signing_key"]["status"] == "down"
+
+
+def test_readiness_names_the_active_signing_key(client, app):
+    from auth_service.tokens.keys import key_ring
+
+    with app.app_context():
+        kid = key_ring().active().kid
+    assert client.get("/readyz").json["checks"]["signing_key"]["backend"] == f"kid {kid}"

@@ -1,8 +1,11 @@
-"""The Ed25519 signing key ring: PEM files in SIGNING_KEYS_DIR, newest signs, all are published.
+"""The Ed25519 signing key ring: PEM files in SIGNING_KEYS_DIR, the last by name signs, all are
+published.
 
-A key's file name is its creation time (UTC, sortable), so the ring's order never depends on file
-system timestamps. Rotation adds a key; older keys stay published until every token they signed
-has expired, so rotating logs nobody out.
+Every `*.pem` file of the directory is a key, whatever an operator named it (hidden entries are
+skipped: a Kubernetes Secret volume keeps its `..data` links there). Keys are ordered by file
+name, so names must sort by age: `keys rotate` and docs/deploy.md name a key after its UTC
+creation time (`20261201T093000Z.pem`), which is also what pruning reads. Rotation adds a key;
+older keys stay published until every token they signed has expired, so rotating logs nobody out.
 """
 
 import base64
@@ -10,7 +13,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +26,8 @@ from flask import Flask, current_app
 from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
 
 _FILE_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
-_KEY_FILE = re.compile(r"^\d{8}T\d{12}Z\.pem$")
+# Names `keys rotate` writes, and the shorter one of `date -u +%Y%m%dT%H%M%SZ` (docs/deploy.md).
+_NAME_TIME_FORMATS = (_FILE_TIME_FORMAT, "%Y%m%dT%H%M%SZ")
 
 
 class NoSigningKeyError(RuntimeError):
@@ -34,7 +37,8 @@ class NoSigningKeyError(RuntimeError):
 @dataclass(frozen=True)
 class SigningKey:
     path: Path
-    created_at: datetime
+    # From the file name when it is a creation time; None for other names (never pruned).
+    created_at: datetime | None
     private_key: Ed25519PrivateKey
 
     @property
@@ -67,7 +71,11 @@ class KeyRing:
     def _load(self) -> list[SigningKey]:
         if not self.directory.is_dir():
             return []
-        paths = sorted(p for p in self.directory.iterdir() if _KEY_FILE.match(p.name))
+        paths = sorted(
+            path
+            for path in self.directory.iterdir()
+            if path.suffix == ".pem" and not path.name.startswith(".")
+        )
         return [_read_key(path) for path in paths]
 
     def active(self) -> SigningKey:
@@ -127,14 +135,15 @@ class KeyRing:
     def prune(self, now: datetime | None = None) -> list[SigningKey]:
         """Remove keys retired longer than the token TTL: every token they signed has expired.
 
-        A key is retired when the next one was created; the active key is never removed.
+        A key is retired when the next one was created; the active key is never removed, nor is
+        a key whose successor's name carries no creation time.
         """
         now = now or datetime.now(UTC)
         keys = self.signing_keys()
         removed = [
             key
             for key, successor in itertools.pairwise(keys)
-            if successor.created_at + self.token_ttl < now
+            if successor.created_at and successor.created_at + self.token_ttl < now
         ]
         for key in removed:
             key.path.unlink()
@@ -146,8 +155,16 @@ def _read_key(path: Path) -> SigningKey:
     private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(private_key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
-    created_at = datetime.strptime(path.stem, _FILE_TIME_FORMAT).replace(tzinfo=UTC)
-    return SigningKey(path, created_at, private_key)
+    return SigningKey(path, _creation_time(path.stem), private_key)
+
+
+def _creation_time(stem: str) -> datetime | None:
+    for time_format in _NAME_TIME_FORMATS:
+        try:
+            return datetime.strptime(stem, time_format).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def _b64url(data: bytes) -> str:

@@ -146,3 +146,50 @@ def test_files_that_are_not_keys_are_ignored(ring):
     (ring.directory / "README.txt").write_text("not a key")
     (ring.directory / "20250101T000000000000Z.tmp").write_text("half-written")
     assert len(ring.signing_keys()) == 1
+
+
+def pem_of(private_key) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@pytest.mark.parametrize("name", ["key-202612.pem", "e2e.pem", "20261201T093000Z.pem"])
+def test_a_key_named_by_an_operator_signs(ring, name):
+    """Whatever the operator called the file (docs/deploy.md once said key-<yyyymm>.pem), a PEM
+    key in the directory signs: the ring used to skip it, so every sign-up was a 500."""
+    ring.directory.mkdir(parents=True)
+    (ring.directory / name).write_bytes(pem_of(Ed25519PrivateKey.generate()))
+    token = ring.sign("account-1")
+    assert verify(token, ring.jwks())["sub"] == "account-1"
+
+
+def test_a_kubernetes_secret_volume_is_read_through_its_links(ring):
+    """A Secret volume holds `..<timestamp>/` with the files, `..data` linking to it, and one
+    visible link per key: each key is read once, the hidden entries are not keys."""
+    private = Ed25519PrivateKey.generate()
+    ring.directory.mkdir(parents=True)
+    payload = ring.directory / "..2026_12_01_09_30_00.123456789"
+    payload.mkdir()
+    (payload / "20261201T093000Z.pem").write_bytes(pem_of(private))
+    (ring.directory / "..data").symlink_to(payload.name)
+    (ring.directory / "20261201T093000Z.pem").symlink_to("..data/20261201T093000Z.pem")
+    (key,) = ring.signing_keys()
+    assert key.private_key.private_bytes_raw() == private.private_bytes_raw()
+    assert [entry["kid"] for entry in ring.jwks()["keys"]] == [key.kid]
+    assert key.created_at == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def test_the_key_whose_name_sorts_last_signs(ring):
+    ring.directory.mkdir(parents=True)
+    for name in ("20261101T000000Z.pem", "20261201T000000Z.pem"):
+        (ring.directory / name).write_bytes(pem_of(Ed25519PrivateKey.generate()))
+    assert ring.active().path.name == "20261201T000000Z.pem"
+    assert len(ring.jwks()["keys"]) == 2
+
+
+def test_prune_keeps_keys_whose_successor_has_no_creation_time(ring):
+    write_key(ring, Ed25519PrivateKey.generate(), datetime.now(UTC) - timedelta(days=365))
+    (ring.directory / "operator-key.pem").write_bytes(pem_of(Ed25519PrivateKey.generate()))
+    assert ring.prune() == []
+    assert len(ring.signing_keys()) == 2
