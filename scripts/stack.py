@@ -154,7 +154,7 @@ def prepare(config: StackConfig, say=print) -> None:
         if ensure_database(url):
             say(f"    created database {url.rsplit('/', 1)[-1]}")
         say(f"==> Migrating {service} ({url.split(':', 1)[0]})")
-        flask(service, config, "db", "upgrade")
+        flask(service, config, "upgrade-database")
     say("==> Signing keys in var/keys")
     flask("auth_service", config, "keys", "ensure")
     say("==> Seeding demo users")

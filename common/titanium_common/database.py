@@ -1,19 +1,25 @@
-"""What every service with a database wires the same way: the extension objects and Alembic.
+"""What every service with a database wires the same way: the extension objects, Alembic and
+`flask upgrade-database`, the command a deployment runs its migrations with.
 
 Each service keeps its own metadata, database and migrations; only the wiring is shared.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import click
+import flask_migrate
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
 log = logging.getLogger("alembic.env")
+database_log = logging.getLogger("titanium.database")
 
 # Named constraints, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -32,8 +38,66 @@ def database_extensions(package_dir: Path) -> tuple[SQLAlchemy, Migrate]:
         metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
     db = SQLAlchemy(model_class=Base)
-    migrate = Migrate(directory=str(package_dir / "migrations"), render_as_batch=True)
+    migrate = _Migrate(directory=str(package_dir / "migrations"), render_as_batch=True)
     return db, migrate
+
+
+class _Migrate(Migrate):
+    """Flask-Migrate, plus `flask upgrade-database` on every app it is bound to."""
+
+    def init_app(self, app, db=None, **kwargs):
+        super().init_app(app, db, **kwargs)
+        app.cli.add_command(upgrade_database)
+
+
+@click.command("upgrade-database")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=300,
+    show_default=True,
+    help="How long to wait for the database to accept connections.",
+)
+@with_appcontext
+def upgrade_database(wait_seconds: float) -> None:
+    """Wait for the database, then apply every migration (the chart's migration Job).
+
+    On a fresh cluster the Job starts while the database is still being created; it waits
+    (and says so) instead of failing a rollout that has backoffLimit 0.
+    """
+    wait_for_database(current_app.extensions["migrate"].db.engine, wait_seconds)
+    flask_migrate.upgrade()
+
+
+def wait_for_database(
+    engine: sa.Engine,
+    wait_seconds: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Return once `SELECT 1` succeeds; retry with backoff until `wait_seconds` have passed."""
+    deadline, delay, attempt = clock() + wait_seconds, 0.5, 1
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            database_log.info("database ready", extra={"attempts": attempt})
+            return
+        except sa.exc.OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            if clock() + delay > deadline:
+                raise click.ClickException(
+                    f"the database did not accept connections within {wait_seconds:g} s "
+                    f"({attempt} attempts): {reason}"
+                ) from error
+            database_log.warning(
+                "database not ready yet, retrying",
+                extra={"attempts": attempt, "retry_in_seconds": delay, "reason": reason},
+            )
+            sleep(delay)
+            delay, attempt = min(delay * 2, 10.0), attempt + 1
 
 
 def run_migrations(context, include_object: Callable | None = None) -> None:

@@ -224,7 +224,7 @@ def test_migrations_run_as_presync_hook_only_for_services_with_a_database(servic
     pod = job["spec"]["template"]["spec"]
     assert pod["restartPolicy"] == "Never"
     command = pod["containers"][0]["command"]
-    assert command == ["flask", "--app", service.replace("-", "_"), "db", "upgrade"]
+    assert command == ["flask", "--app", service.replace("-", "_"), "upgrade-database"]
     # The hook's ServiceAccount is a hook too: on a first sync nothing else exists yet.
     hook_accounts = [
         sa

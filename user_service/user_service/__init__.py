@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from titanium_common.api import register_json_errors
-from titanium_common.backends import ensure_database, with_installed_driver
+from titanium_common.backends import with_installed_driver
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
 from user_service.cache import EXTENSION_KEY, ProfileCache
@@ -31,8 +31,6 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
-    # One database per service on a shared server: the first boot creates ours.
-    ensure_database(settings["DATABASE_URL"])
     db.init_app(app)
     migrate.init_app(app, db)
     cache = ProfileCache.from_settings(settings)

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from titanium_common.backends import ensure_database
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.logging import configure_logging
 from titanium_common.service import init_service
@@ -34,8 +33,6 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     )
     # Behind api_gateway (and the Istio ingress): trust one proxy hop for client address and scheme.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    # One database per service on a shared server: the first boot creates ours.
-    ensure_database(settings["DATABASE_URL"])
     db.init_app(app)
     migrate.init_app(app, db)
     profiles_client.init_app(app)
