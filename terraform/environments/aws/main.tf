@@ -71,7 +71,8 @@ module "namespaces" {
 
   namespaces = {
     (local.app_namespace) = {
-      istio_injection = true
+      pod_security    = "restricted"
+      istio_injection = "enabled"
       quota = {
         requests_cpu    = "8"
         requests_memory = "16Gi"
@@ -81,7 +82,8 @@ module "namespaces" {
       }
     }
     monitoring = {
-      istio_injection = false
+      pod_security    = "baseline"
+      istio_injection = "disabled"
       quota = {
         requests_cpu    = "4"
         requests_memory = "12Gi"

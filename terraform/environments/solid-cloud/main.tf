@@ -10,7 +10,8 @@ module "namespaces" {
 
   namespaces = {
     (local.app_namespace) = {
-      istio_injection = true
+      pod_security    = "restricted"
+      istio_injection = "enabled"
       quota = {
         requests_cpu    = "4"
         requests_memory = "8Gi"
@@ -20,7 +21,8 @@ module "namespaces" {
       }
     }
     monitoring = {
-      istio_injection = false
+      pod_security    = "baseline"
+      istio_injection = "disabled"
       quota = {
         requests_cpu    = "3"
         requests_memory = "8Gi"
@@ -30,7 +32,8 @@ module "namespaces" {
       }
     }
     redis = {
-      istio_injection = false
+      pod_security    = "baseline"
+      istio_injection = "disabled"
       quota = {
         requests_cpu    = "500m"
         requests_memory = "1Gi"

@@ -1,17 +1,27 @@
+locals {
+  # Only namespaces with a quota get a ResourceQuota and the LimitRange that a quota on limits
+  # needs (a container without limits is refused where limits.* are quota'd).
+  with_quota = { for name, ns in var.namespaces : name => ns if ns.quota != null }
+}
+
 # ---------------------------------------------------------------------------------------------
-# Namespaces
+# Namespaces: the Pod Security level they enforce and how Istio's injector treats them
 # ---------------------------------------------------------------------------------------------
 resource "kubernetes_namespace_v1" "this" {
   for_each = var.namespaces
 
   metadata {
     name = each.key
-    labels = {
-      "app.kubernetes.io/part-of"          = "titanium"
-      "app.kubernetes.io/managed-by"       = "terraform"
-      "istio-injection"                    = each.value.istio_injection ? "enabled" : "disabled"
-      "pod-security.kubernetes.io/enforce" = each.value.istio_injection ? "restricted" : "baseline"
-    }
+    labels = merge(
+      {
+        "app.kubernetes.io/part-of"          = "titanium"
+        "app.kubernetes.io/managed-by"       = "terraform"
+        "pod-security.kubernetes.io/enforce" = each.value.pod_security
+      },
+      # No label at all lets a pod's own sidecar.istio.io/inject=true select it; "disabled"
+      # turns every injection webhook off for the namespace, whatever the pod says.
+      each.value.istio_injection == null ? {} : { "istio-injection" = each.value.istio_injection },
+    )
   }
 }
 
@@ -19,7 +29,7 @@ resource "kubernetes_namespace_v1" "this" {
 # Quotas: a namespace cannot starve the cluster
 # ---------------------------------------------------------------------------------------------
 resource "kubernetes_resource_quota_v1" "this" {
-  for_each = var.namespaces
+  for_each = local.with_quota
 
   metadata {
     name      = "quota"
@@ -38,7 +48,7 @@ resource "kubernetes_resource_quota_v1" "this" {
 }
 
 resource "kubernetes_limit_range_v1" "this" {
-  for_each = var.namespaces
+  for_each = local.with_quota
 
   metadata {
     name      = "defaults"
