@@ -9,6 +9,14 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   namespaces = {
+    # Istio's control plane and CNI node agent: the agent (a DaemonSet) installs the CNI plugin
+    # on every node as root with NET_ADMIN/SYS_ADMIN and hostPath mounts, so `privileged`,
+    # stated here so that no cluster-wide default can tighten it. No quota: istiod and the agent
+    # size themselves per node and must never be refused.
+    istio-system = {
+      pod_security    = "privileged"
+      istio_injection = null
+    }
     (local.app_namespace) = {
       pod_security    = "restricted"
       istio_injection = "enabled"
