@@ -78,14 +78,20 @@ module "namespaces" {
       pod_security    = "privileged"
       istio_injection = null
     }
+    # The services, their hooks and tests, and (staging) the CloudNativePG instances; every
+    # service pod gets an Istio sidecar (resources: istiod's global.proxy.resources in
+    # argocd/apps/values.yaml). Sized by tests/delivery/test_cluster_rules.py, which sums
+    # everything at HPA max plus a rolling update's surge, the migration Jobs and the smoke Pod.
+    # Needed then: requests 11.61 CPU / 22.47Gi, limits 93.1 CPU / 44.94Gi, 66 pods;
+    # the quota leaves 20-25 % headroom.
     (local.app_namespace) = {
       pod_security    = "restricted"
       istio_injection = "enabled"
       quota = {
-        requests_cpu    = "8"
-        requests_memory = "16Gi"
-        limits_cpu      = "16"
-        limits_memory   = "32Gi"
+        requests_cpu    = "14"
+        requests_memory = "28Gi"
+        limits_cpu      = "112"
+        limits_memory   = "56Gi"
         pods            = 100
       }
     }

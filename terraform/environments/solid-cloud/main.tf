@@ -17,14 +17,20 @@ module "namespaces" {
       pod_security    = "privileged"
       istio_injection = null
     }
+    # The services, their hooks and tests, and (staging) the CloudNativePG instances; every
+    # service pod gets an Istio sidecar (resources: istiod's global.proxy.resources in
+    # argocd/apps/values.yaml). Sized by tests/delivery/test_cluster_rules.py, which sums
+    # everything at HPA max plus a rolling update's surge, the migration Jobs and the smoke Pod.
+    # Needed then: requests 4.71 CPU / 9.59Gi, limits 39.1 CPU / 22.2Gi, 32 pods;
+    # the quota leaves 20-25 % headroom.
     (local.app_namespace) = {
       pod_security    = "restricted"
       istio_injection = "enabled"
       quota = {
-        requests_cpu    = "4"
-        requests_memory = "8Gi"
-        limits_cpu      = "8"
-        limits_memory   = "16Gi"
+        requests_cpu    = "6"
+        requests_memory = "12Gi"
+        limits_cpu      = "48"
+        limits_memory   = "28Gi"
         pods            = 60
       }
     }
