@@ -95,9 +95,14 @@ module "namespaces" {
         pods            = 100
       }
     }
+    # kube-prometheus-stack, Loki, Alloy. `privileged`: the stack's node-exporter DaemonSet
+    # runs in the host's network and PID namespaces with hostPath /proc, /sys and /, which
+    # baseline refuses. No istio-injection label: with `disabled` no injection webhook would
+    # look at the Prometheus pod, whose sidecar.istio.io/inject=true gets it the sidecar that
+    # writes the mesh certificates its ServiceMonitors scrape with.
     monitoring = {
-      pod_security    = "baseline"
-      istio_injection = "disabled"
+      pod_security    = "privileged"
+      istio_injection = null
       quota = {
         requests_cpu    = "4"
         requests_memory = "12Gi"

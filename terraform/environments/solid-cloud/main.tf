@@ -34,9 +34,14 @@ module "namespaces" {
         pods            = 60
       }
     }
+    # kube-prometheus-stack, Loki, Alloy. `privileged`: the stack's node-exporter DaemonSet
+    # runs in the host's network and PID namespaces with hostPath /proc, /sys and /, which
+    # baseline refuses. No istio-injection label: with `disabled` no injection webhook would
+    # look at the Prometheus pod, whose sidecar.istio.io/inject=true gets it the sidecar that
+    # writes the mesh certificates its ServiceMonitors scrape with.
     monitoring = {
-      pod_security    = "baseline"
-      istio_injection = "disabled"
+      pod_security    = "privileged"
+      istio_injection = null
       quota = {
         requests_cpu    = "3"
         requests_memory = "8Gi"
@@ -45,6 +50,7 @@ module "namespaces" {
         pods            = 40
       }
     }
+    # The Redis add-on (staging): outside the mesh, no privileges needed.
     redis = {
       pod_security    = "baseline"
       istio_injection = "disabled"
