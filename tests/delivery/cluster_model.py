@@ -890,3 +890,36 @@ def egress_allowed(
         for policy in isolating
         for rule in policy["spec"].get("egress") or []
     )
+
+
+# Loki 6.23.0 deploys two memcached StatefulSets whatever the deploymentMode
+# (templates/memcached/_memcached-statefulset.tpl, values chunksCache/resultsCache): without
+# `resources`, the memcached container requests 500m and round(allocatedMemory * 1.2) Mi and is
+# limited to that memory; its exporter sidecar sets none (LimitRange defaults).
+LOKI_CACHES = {"chunksCache": 8192, "resultsCache": 1024}  # allocatedMemory defaults (MB)
+
+
+def loki_cache_pods(values: dict) -> list[dict]:
+    pods = []
+    for cache, allocated_default in LOKI_CACHES.items():
+        settings = values.get(cache) or {}
+        if not settings.get("enabled", True):
+            continue
+        memory = f"{(int(settings.get('allocatedMemory', allocated_default)) * 12 + 5) // 10}Mi"
+        resources = settings.get("resources") or {
+            "requests": {"cpu": "500m", "memory": memory},
+            "limits": {"memory": memory},
+        }
+        for index in range(int(settings.get("replicas", 1))):
+            pods.append(
+                {
+                    "metadata": {"name": f"loki-{cache}-{index}"},
+                    "spec": {
+                        "containers": [
+                            {"name": "memcached", "resources": resources},
+                            {"name": "exporter"},
+                        ]
+                    },
+                }
+            )
+    return pods

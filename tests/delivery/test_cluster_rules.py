@@ -552,3 +552,27 @@ def test_the_smoke_test_pod_reaches_the_gateway_through_the_ingress(env):
         assert cluster.egress_allowed(
             policies, pod, namespace(env), 53, dns_ns, KUBE_DNS[1], protocol="UDP"
         ), f"{pod['metadata']['name']}: DNS is blocked"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_lokis_caches_fit_the_monitoring_quota(env):
+    """Loki's chart sizes its memcached caches at 9.6 and 1.2 GiB by default, more than a small
+    monitoring quota: a pod the quota cannot fit is refused and its StatefulSet never becomes
+    ready. A lower bound of the namespace's demand (the rest of the stack comes on top)."""
+    loki = add_ons(env)["loki"]
+    made = cluster.terraform_namespaces(cluster.root_of(env)).get(loki["namespace"]) or {}
+    if not made.get("quota"):
+        return
+    pods = cluster.loki_cache_pods(loki.get("values") or {})
+    demand = {key: 0 for key in cluster.RESOURCES}
+    for pod in pods:
+        for key, value in cluster.pod_usage(pod["spec"], made["limit_range"]).items():
+            demand[key] += value
+    quota = made["quota"]
+    over = [k for k in cluster.RESOURCES if demand[k] > quota[k]]
+    assert not over, (
+        f"{loki['namespace']}: Loki's caches {[p['metadata']['name'] for p in pods]} alone need "
+        f"requests.memory {cluster.gib(demand['requests.memory'])}, limits.memory "
+        f"{cluster.gib(demand['limits.memory'])}; quota {cluster.gib(quota['requests.memory'])}"
+        f" / {cluster.gib(quota['limits.memory'])}"
+    )
