@@ -923,3 +923,38 @@ def loki_cache_pods(values: dict) -> list[dict]:
                 }
             )
     return pods
+
+
+# --- EKS: the control plane reaches the admission webhooks ---------------------------------------
+# terraform-aws-modules/eks 20.x node_groups.tf, node_security_group_recommended_rules (on unless
+# node_security_group_enable_recommended_rules = false): from the cluster security group to the
+# nodes on 443, 4443, 6443, 8443, 9443 (webhooks) and 10250 (kubelet).
+EKS_RECOMMENDED_WEBHOOK_PORTS = {443, 4443, 6443, 8443, 9443, 10250}
+# The container port each add-on's admission webhooks listen on (what the API server dials,
+# the pod IP being a node ENI address under the VPC CNI):
+# - istiod 1.24.2 templates/service.yaml: https-webhook 443 -> targetPort 15017;
+# - cloudnative-pg 0.23.0 values webhook.port: 9443;
+# - kube-prometheus-stack 66.3.1: the operator serves its admission webhook on
+#   prometheusOperator.tls.internalPort, 10250.
+WEBHOOK_PORTS = {
+    ("istiod", "1.24.2"): 15017,
+    ("cloudnative-pg", "0.23.0"): 9443,
+    ("kube-prometheus-stack", "66.3.1"): 10250,
+}
+
+
+def eks_control_plane_ports(module_dir: Path) -> set[int]:
+    """Ports the nodes accept from the EKS control plane, from the eks module call."""
+    body = None
+    for block in _hcl(module_dir / "main.tf").get("module", []):
+        for name, spec in _entries(block).items():
+            if name == "this" and "terraform-aws-modules/eks/aws" in spec["source"]:
+                body = spec
+    assert body, f"{module_dir}: no terraform-aws-modules/eks/aws call"
+    ports = set()
+    if body.get("node_security_group_enable_recommended_rules", True) is not False:
+        ports |= EKS_RECOMMENDED_WEBHOOK_PORTS
+    for rule in (body.get("node_security_group_additional_rules") or {}).values():
+        if _unquote(rule.get("type")) == "ingress" and rule.get("source_cluster_security_group"):
+            ports |= set(range(int(rule["from_port"]), int(rule["to_port"]) + 1))
+    return ports

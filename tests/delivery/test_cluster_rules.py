@@ -576,3 +576,19 @@ def test_lokis_caches_fit_the_monitoring_quota(env):
         f"{cluster.gib(demand['limits.memory'])}; quota {cluster.gib(quota['requests.memory'])}"
         f" / {cluster.gib(quota['limits.memory'])}"
     )
+
+
+def test_the_eks_control_plane_reaches_every_admission_webhook():
+    """On EKS (the aws root) the API server dials each webhook pod through the node security
+    group; a webhook it cannot reach fails every request it guards (istiod's: every pod of an
+    injected namespace)."""
+    root = cluster.root_of("prod")
+    assert cluster.root_environment(root) == "prod" and root.name == "aws"
+    open_ports = cluster.eks_control_plane_ports(cluster.TERRAFORM / "modules" / "eks")
+    unreachable = {
+        name: port
+        for name, add_on in add_ons("prod").items()
+        if (port := cluster.WEBHOOK_PORTS.get((add_on["chart"], str(add_on["version"]))))
+        and port not in open_ports
+    }
+    assert not unreachable, f"webhook ports closed to the EKS control plane: {unreachable}"

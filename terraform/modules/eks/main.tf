@@ -48,6 +48,22 @@ module "this" {
     }
   }
 
+  # The API server calls admission webhooks on the pods' own ports, through the node security
+  # group. The module's recommended rules open 443, 4443, 6443, 8443, 9443 (CloudNativePG) and
+  # 10250 (kubelet, prometheus-operator) from the control plane; istiod's injection and
+  # validation webhooks listen on 15017, without which no pod is created in an injected
+  # namespace (failurePolicy Fail).
+  node_security_group_additional_rules = {
+    ingress_cluster_15017_istiod_webhook = {
+      description                   = "Cluster API to istiod's admission webhooks"
+      protocol                      = "tcp"
+      from_port                     = 15017
+      to_port                       = 15017
+      type                          = "ingress"
+      source_cluster_security_group = true
+    }
+  }
+
   eks_managed_node_groups = {
     default = {
       instance_types = var.node_instance_types
