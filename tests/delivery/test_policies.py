@@ -5,6 +5,7 @@ ServiceMonitor. Proven on prod (the acceptance test) and on every other environm
 namespace-level mesh policy: mTLS STRICT, deny-all, JWT rules against auth-service's JWKS."""
 
 import ipaddress
+from urllib.parse import urlsplit
 
 import hcl2
 import pytest
@@ -26,6 +27,7 @@ from tests.delivery.conftest import (
     selects,
     service_values,
 )
+from titanium_common.identity import JWKS_PATH
 
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -320,3 +322,54 @@ def test_prod_uses_elasticache_and_rds_as_deploy_md_says():
         peers = [peer for rule in egress_rules(service, env) for peer in rule.get("to", [])]
         in_cluster_redis = [p for p in peers if peer_in_namespace(p, "redis", REDIS_POD_LABELS)]
         assert not in_cluster_redis, f"{service}: egress to an in-cluster Redis prod does not run"
+
+
+# --- the JWKS istiod fetches and the TLS host are served by the environment's Gateway ----------
+
+
+def served_route(objects: list[dict], scheme: str, host: str) -> str:
+    """What the ingress answers for http(s)://host/: the destination host of the route, or why
+    it answers nothing (istiod then rejects every token)."""
+    (gateway,) = of_kind(objects, "Gateway")
+    protocol = {"http": "HTTP", "https": "HTTPS"}[scheme]
+    servers = [s for s in gateway["spec"]["servers"] if s["port"]["protocol"] == protocol]
+    server = next((s for s in servers if host in s["hosts"]), None)
+    if server is None:
+        return f"no {protocol} server of Gateway {gateway['metadata']['name']} serves {host}"
+    if server.get("tls", {}).get("httpsRedirect"):
+        return f"{scheme}://{host} only redirects to HTTPS"
+    routes = [
+        v
+        for v in of_kind(objects, "VirtualService")
+        if gateway["metadata"]["name"] in v["spec"].get("gateways", [])
+        and host in v["spec"]["hosts"]
+    ]
+    if not routes:
+        return f"no VirtualService binds {host} to Gateway {gateway['metadata']['name']}"
+    (route,) = routes[0]["spec"]["http"]
+    return route["route"][0]["destination"]["host"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_jwks_uri_istiod_fetches_is_served_by_the_gateway(env):
+    """istiod (outside the mesh) fetches RequestAuthentication's jwksUri through the ingress; a
+    host the Gateway does not serve answers 404 and istiod then rejects every token."""
+    objects = rendered_environment(env)
+    (jwt_rule,) = of_kind(objects, "RequestAuthentication")[0]["spec"]["jwtRules"]
+    uri = urlsplit(jwt_rule["jwksUri"])
+    assert uri.path == JWKS_PATH, "the gateway proxies the JWKS to auth-service at this path only"
+    destination = served_route(objects, uri.scheme, uri.hostname)
+    assert destination == f"api-gateway.{namespace(env)}.svc.cluster.local", destination
+
+
+@pytest.mark.parametrize("env", [env for env in ENVS if env != "local"])
+def test_every_public_host_is_served_over_tls_with_the_documented_certificate(env):
+    objects = rendered_environment(env)
+    (gateway,) = of_kind(objects, "Gateway")
+    (https,) = [s for s in gateway["spec"]["servers"] if s["port"]["protocol"] == "HTTPS"]
+    public = [v for v in of_kind(objects, "VirtualService") if v["spec"]["gateways"] != ["mesh"]]
+    for host in public[0]["spec"]["hosts"]:
+        assert served_route(objects, "https", host).startswith("api-gateway."), host
+    # scripts/make-secrets.sh (docs/deploy.md) creates it where the ingress gateway runs.
+    ingress_namespace = apps_values(env)["platform"]["istio-ingressgateway"]["namespace"]
+    assert https["tls"]["credentialName"] == "titanium-tls" and ingress_namespace == "istio-ingress"
