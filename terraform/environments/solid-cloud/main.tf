@@ -17,6 +17,13 @@ module "namespaces" {
       pod_security    = "privileged"
       istio_injection = null
     }
+    # The Istio ingress gateway, and its certificate: the Secret titanium-tls that
+    # scripts/make-secrets.sh creates here (docs/deploy.md) must find the namespace in place
+    # before Argo CD syncs the gateway. Its pods run unprivileged, injected by their own label.
+    istio-ingress = {
+      pod_security    = "baseline"
+      istio_injection = null
+    }
     # The services, their hooks and tests, and (staging) the CloudNativePG instances; every
     # service pod gets an Istio sidecar (resources: istiod's global.proxy.resources in
     # argocd/apps/values.yaml). Sized by tests/delivery/test_cluster_rules.py, which sums
