@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system test-delivery e2e ## Run every test (unit, integration, system, delivery, browser)
+test: $(INSTALLED) lint test-services test-system test-delivery e2e test-images ## Run every test (unit, integration, system, delivery, browser, images)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check
@@ -71,12 +71,17 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery
+	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images
 
 .PHONY: e2e
 e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E2E_BASE_URL; report in e2e/report/
 	@echo "==> e2e (browser suites; report: e2e/report/index.html, failure traces: e2e/report/artifacts/)"
 	@$(BIN)/python -m pytest e2e
+
+.PHONY: test-images
+test-images: $(INSTALLED) ## Build the four images (podman), run the stack from them as the chart does, browser suites against it
+	@echo "==> images (build, run as the chart runs them, browser suites; logs: var/image-stack/logs/)"
+	@scripts/test-images.sh
 
 .PHONY: test-delivery
 test-delivery: $(INSTALLED) $(TOOLS_INSTALLED) ## Validate images, charts, GitOps, Terraform and workflows offline

@@ -257,6 +257,18 @@ def test_helm_test_smoke_tests_the_gateway_only():
     assert "/healthz" in script and "/api/tags" in script
 
 
+def test_argo_cd_runs_the_smoke_test_after_every_sync():
+    """Argo CD never runs Helm test hooks: the smoke test only runs on sync as a PostSync hook
+    (tests/images runs the Pod itself against the stack served from the images)."""
+    (pod,) = of_kind(rendered_service("api-gateway", "prod"), "Pod")
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/hook"] == "PostSync"
+    assert set(annotations["argocd.argoproj.io/hook-delete-policy"].split(",")) == {
+        "BeforeHookCreation",
+        "HookSucceeded",
+    }
+
+
 @pytest.mark.parametrize("chart", [SERVICE_CHART, PLATFORM_CHART])
 def test_notes_render(chart):
     values = service_values("auth-service", "prod") if chart == SERVICE_CHART else None
