@@ -107,17 +107,29 @@ clean: ## Remove the virtualenv and local data (var/)
 # ---- Delivery: images, e2e on kind, promotion, Terraform (scripts/ hold the logic) ----
 IMAGE_SERVICES := $(subst _,-,$(SERVICES))
 
+# Where push-image-<svc> records each pushed digest and release-* read them. e2e-kind reads it
+# only when given (environment or `make e2e-kind DIGESTS=dist/digests`); otherwise it builds.
+DIGESTS ?= dist/digests
+
 .PHONY: $(addprefix image-,$(IMAGE_SERVICES))
-$(addprefix image-,$(IMAGE_SERVICES)): image-%: ## Build one service image with buildx (PUSH=1 pushes to GHCR, IMAGE_TAG names it)
+$(addprefix image-,$(IMAGE_SERVICES)): image-%: ## Build one service image with buildx into the local engine (IMAGE_TAG names it)
 	@scripts/build-image.sh $*
 
+.PHONY: $(addprefix push-image-,$(IMAGE_SERVICES))
+$(addprefix push-image-,$(IMAGE_SERVICES)): push-image-%: ## Push a built image to GHCR, record its digest in DIGESTS/<svc> (CI: after the scan)
+	@DIGESTS="$(DIGESTS)" scripts/push-image.sh $*
+
 .PHONY: e2e-kind
-e2e-kind: $(INSTALLED) ## kind + Istio + the chart with the commit's images, then the Playwright suites (needs docker, kind, helm)
+e2e-kind: $(INSTALLED) ## kind + Istio + the chart, NetworkPolicy proven, Playwright (DIGESTS: pushed images; needs docker, kind, helm)
 	@scripts/e2e-kind.sh
 
-.PHONY: promote
-promote: ## Write the tested image tags (TESTED_SHA) into the prod values, tag the release, push (CI only)
-	@scripts/promote-images.sh
+.PHONY: release-staging
+release-staging: $(INSTALLED) ## Pin staging (branch deploy/staging) to TESTED_SHA and the DIGESTS (CI only)
+	@$(BIN)/python scripts/release.py staging --sha "$(TESTED_SHA)" --digests "$(DIGESTS)"
+
+.PHONY: release-prod
+release-prod: $(INSTALLED) ## Open the pull request that pins prod to TESTED_SHA and the DIGESTS (CI only)
+	@$(BIN)/python scripts/release.py prod --sha "$(TESTED_SHA)" --digests "$(DIGESTS)"
 
 .PHONY: delivery-tools
 delivery-tools: ## Install promtool (apt) when missing; terraform comes from the runner

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build one service image with buildx from the repository root, with SBOM and provenance
-# attestations. PUSH=1 pushes to GHCR; otherwise the image is loaded into the local engine.
-# Usage: scripts/build-image.sh <service-kebab-name>   (IMAGE_TAG, REGISTRY, PUSH from the env)
+# Build one service image with buildx from the repository root into the local engine, where it is
+# scanned before anything leaves the machine; scripts/push-image.sh pushes that same image.
+# Usage: scripts/build-image.sh <service-kebab-name>   (IMAGE_TAG, REGISTRY, PUSH, BUILDX_CACHE from the env)
+#   PUSH=1        push it right after the build (a laptop); CI pushes only once the scan passed
+#   BUILDX_CACHE  a buildx cache backend shared between runs, one scope per service (CI: gha)
 set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,16 +18,25 @@ if [[ ! -f "${folder}/Dockerfile" ]]; then
   exit 1
 fi
 
-output=(--load)
-if [[ "${PUSH:-0}" == "1" ]]; then
-  output=(--push --sbom=true --provenance=mode=max)
+cache=()
+if [[ -n "${BUILDX_CACHE:-}" ]]; then
+  cache=(--cache-from "type=${BUILDX_CACHE},scope=${service}"
+    --cache-to "type=${BUILDX_CACHE},scope=${service},mode=max")
 fi
 
 echo "==> ${image}"
+# --provenance=false: one plain image manifest, so what the engine holds (and Trivy scans) is
+# what the registry gets. The SBOM is the workflow's CycloneDX artifact.
 docker buildx build \
   --file "${folder}/Dockerfile" \
   --tag "${image}" \
   --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" \
   --label "org.opencontainers.image.source=https://github.com/titanium-platform/titanium" \
-  "${output[@]}" \
+  --provenance=false \
+  --load \
+  "${cache[@]}" \
   .
+
+if [[ "${PUSH:-0}" == "1" ]]; then
+  scripts/push-image.sh "${service}"
+fi

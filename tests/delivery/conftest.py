@@ -8,6 +8,7 @@ namespace titanium-<env>. Renders are cached for the session.
 
 import copy
 import functools
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -49,11 +50,23 @@ def load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text()) or {}
 
 
+# A release pointer as the release workflow writes it into argocd/apps/values-<env>.yaml (the
+# tested commit, one image digest per service): staging and prod render with it, as Argo CD does.
+TEST_RELEASE = {
+    "revision": "0123456789abcdef0123456789abcdef01234567",
+    "images": {s: "sha256:" + hashlib.sha256(s.encode()).hexdigest() for s in SERVICES},
+}
+
+
 def service_values(service: str, env: str) -> dict:
-    return deep_merge(
+    values = deep_merge(
         load_yaml(SERVICE_CHART / "values" / f"{service}.yaml"),
         load_yaml(SERVICE_CHART / "values" / env / f"{service}.yaml"),
     )
+    if env in ("staging", "prod"):
+        # Argo CD's Helm parameter image.digest (argocd/apps/templates/applications.yaml).
+        values = deep_merge(values, {"image": {"digest": TEST_RELEASE["images"][service]}})
+    return values
 
 
 def platform_values(env: str) -> dict:

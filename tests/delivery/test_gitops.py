@@ -4,18 +4,21 @@ The app-of-apps chart (argocd/apps) is rendered with Helm's own engine for every
 every Application it makes, plus the root Applications, must point at paths, charts and value
 files that exist in this repository, use the AppProject that allows exactly what they use, sync
 automatically with prune and selfHeal, and run platform add-ons in waves before the services.
-Image references of every environment are checked for form, and the promote step's tag rewrite
-is proven to change one line only.
+What an environment runs is its release pointer (values-<env>.yaml `release`): without one only
+the add-ons render; with one every titanium Application is pinned to the tested commit and each
+service renders exactly its released image digest.
 """
 
+import copy
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import helm_python
 import pytest
 import yaml
+
+from tests.delivery.conftest import TEST_RELEASE, deep_merge, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGOCD = ROOT / "argocd"
@@ -30,18 +33,23 @@ IMAGE_REF = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
-sys.path.insert(0, str(ROOT / "scripts"))
-from set_image_tag import set_image_tag  # noqa: E402
 
 
 def load_all(path: Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
-def render_apps(env: str) -> list[dict]:
+def env_values(env: str, release: dict | None = None) -> dict:
+    """values-<env>.yaml as committed, or with the release pointer the pipeline would write."""
     values = yaml.safe_load((APPS_CHART / f"values-{env}.yaml").read_text())
+    if release is not None:
+        values["release"] = copy.deepcopy(release)
+    return values
+
+
+def render_apps(env: str, release: dict | None = None) -> list[dict]:
     rendered = helm_python.Chart.load(str(APPS_CHART)).render(
-        values, name=f"{env}-root", namespace="argocd"
+        env_values(env, release), name=f"{env}-root", namespace="argocd"
     )
     return [doc for text in rendered.values() for doc in yaml.safe_load_all(text) if doc]
 
@@ -61,7 +69,8 @@ def roots() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def apps() -> dict[str, list[dict]]:
-    return {env: render_apps(env) for env in ENVIRONMENTS}
+    """What each environment's root renders once the pipeline has written a release."""
+    return {env: render_apps(env, TEST_RELEASE) for env in ENVIRONMENTS}
 
 
 def all_applications(roots, apps) -> list[dict]:
@@ -75,15 +84,16 @@ def in_repo(app: dict) -> bool:
 # --- the app-of-apps chart itself -------------------------------------------------------------
 
 
+@pytest.mark.parametrize("released", [False, True], ids=["as-committed", "released"])
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_apps_chart_lints_strict(env):
-    values = yaml.safe_load((APPS_CHART / f"values-{env}.yaml").read_text())
+def test_apps_chart_lints_strict(env, released):
+    values = env_values(env, TEST_RELEASE if released else None)
     result = helm_python.lint(str(APPS_CHART), values, strict=True)
     problems = [m for m in result["messages"] if m["severity"] >= 2]
     assert not result["errors"] and not problems, result
 
 
-def test_apps_chart_requires_env_and_revision():
+def test_apps_chart_requires_env():
     chart = helm_python.Chart.load(str(APPS_CHART))
     with pytest.raises(helm_python.HelmError):
         chart.render({"services": [{"name": "webapp"}]}, name="x", namespace="argocd")
@@ -95,11 +105,27 @@ def test_apps_chart_requires_env_and_revision():
         {"services": [{"name": "Web_App"}]},
         {"services": "webapp"},
         {"platform": {"redis": {"enabled": "yes"}}},
+        {"release": {**TEST_RELEASE, "revision": "main"}},
+        {"release": {**TEST_RELEASE, "revision": TEST_RELEASE["revision"][:12]}},
+        {"release": {"revision": TEST_RELEASE["revision"]}},
+        {"release": {"images": TEST_RELEASE["images"]}},
+        {"release": {**TEST_RELEASE, "images": {**TEST_RELEASE["images"], "webapp": "sha-1"}}},
+        {"release": {**TEST_RELEASE, "targetRevision": "main"}},
     ],
-    ids=["service-name", "services-type", "platform-type"],
+    ids=[
+        "service-name",
+        "services-type",
+        "platform-type",
+        "release-branch-name",
+        "release-short-sha",
+        "release-without-images",
+        "release-without-revision",
+        "release-tag-for-digest",
+        "release-unknown-key",
+    ],
 )
 def test_apps_chart_schema_refuses_wrong_values(override):
-    values = {**yaml.safe_load((APPS_CHART / "values-staging.yaml").read_text()), **override}
+    values = {**env_values("staging"), **override}
     result = helm_python.lint(str(APPS_CHART), values, strict=True)
     assert result["errors"], f"{override} passed the schema"
 
@@ -214,15 +240,100 @@ def test_platform_syncs_in_waves_before_the_services(env, apps):
     assert by_name["loki"] < by_name["alloy"]
 
 
-def test_staging_follows_main_and_prod_is_pinned(apps):
-    staging = {a["spec"]["source"]["targetRevision"] for a in apps["staging"] if in_repo(a)}
-    prod = {a["spec"]["source"]["targetRevision"] for a in apps["prod"] if in_repo(a)}
-    assert staging == {"main"}
-    assert len(prod) == 1
-    (revision,) = prod
-    assert re.fullmatch(r"release-[0-9a-z.]+|[0-9a-f]{40}", revision), (
-        f"prod must be pinned to a release tag or commit, not {revision!r}"
+def test_staging_root_follows_the_pipeline_branch_and_prod_root_follows_main(roots):
+    # deploy/staging is written only by the release workflow (tested commit + pointer); prod's
+    # pointer on main moves only by a reviewed pull request.
+    assert roots["staging"]["spec"]["source"]["targetRevision"] == "deploy/staging"
+    assert roots["prod"]["spec"]["source"]["targetRevision"] == "main"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_an_environment_without_a_release_deploys_only_the_add_ons(env):
+    # main carries `release: {}` for both environments until the pipeline writes a pointer, so
+    # nothing untested (no service, not titanium-platform) is ever rendered from it.
+    assert load_yaml(APPS_CHART / f"values-{env}.yaml").get("release") == {}
+    rendered = render_apps(env)
+    assert rendered, "the add-ons are missing"
+    assert not [a["metadata"]["name"] for a in rendered if in_repo(a)]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_titanium_application_runs_the_release(env, apps):
+    titanium = [a for a in apps[env] if in_repo(a)]
+    assert {a["metadata"]["name"] for a in titanium} == {
+        f"{env}-{name}" for name in (*SERVICES, "titanium-platform")
+    }
+    for app in titanium:
+        source = app["spec"]["source"]
+        assert source["targetRevision"] == TEST_RELEASE["revision"], app["metadata"]["name"]
+        if source["path"] == "charts/titanium-service":
+            service = app["metadata"]["name"].removeprefix(f"{env}-")
+            assert source["helm"]["parameters"] == [
+                {"name": "image.digest", "value": TEST_RELEASE["images"][service]}
+            ]
+
+
+def application_render(app: dict) -> list[dict]:
+    """charts/titanium-service as Argo CD renders this Application: its value files, then its
+    Helm parameters (--set)."""
+    source = app["spec"]["source"]
+    chart = ROOT / source["path"]
+    values: dict = {}
+    for values_file in source["helm"]["valueFiles"]:
+        values = deep_merge(values, load_yaml(chart / values_file))
+    for parameter in source["helm"].get("parameters", []):
+        *parents, leaf = parameter["name"].split(".")
+        override: dict = {leaf: parameter["value"]}
+        for key in reversed(parents):
+            override = {key: override}
+        values = deep_merge(values, override)
+    rendered = helm_python.Chart.load(str(chart)).render(
+        values,
+        name=source["helm"]["releaseName"],
+        namespace=app["spec"]["destination"]["namespace"],
     )
+    return [
+        doc
+        for template, text in rendered.items()
+        if not template.endswith("NOTES.txt")
+        for doc in yaml.safe_load_all(text)
+        if doc
+    ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_service_application_runs_exactly_its_released_digest(env, apps):
+    # End to end through Argo CD's inputs: the Application's value files and parameters make
+    # every container of the service run repository@<released digest>.
+    for app in apps[env]:
+        if app["spec"]["source"].get("path") != "charts/titanium-service":
+            continue
+        service = app["metadata"]["name"].removeprefix(f"{env}-")
+        expected = f"ghcr.io/titanium-platform/titanium-{service}@{TEST_RELEASE['images'][service]}"
+        images = {
+            container["image"]
+            for obj in application_render(app)
+            if obj["kind"] in ("Deployment", "Job", "Pod")
+            for container in (obj if obj["kind"] == "Pod" else obj["spec"]["template"])["spec"][
+                "containers"
+            ]
+        }
+        assert images == {expected}, (env, service, images)
+
+
+@pytest.mark.parametrize(
+    "images",
+    [
+        {k: v for k, v in TEST_RELEASE["images"].items() if k != "webapp"},
+        {**TEST_RELEASE["images"], "webapp": ""},
+        {**TEST_RELEASE["images"], "webapp": "sha256:" + "A" * 64},
+    ],
+    ids=["digest-missing", "digest-empty", "digest-malformed"],
+)
+def test_a_release_without_a_valid_digest_for_a_listed_service_does_not_render(images):
+    # The message names the service (the template's `required`, or the schema's path).
+    with pytest.raises(helm_python.HelmError, match=r"release[./]images[./]webapp"):
+        render_apps("prod", {**TEST_RELEASE, "images": images})
 
 
 # --- AppProjects allow exactly what the Applications use ---------------------------------------
@@ -272,27 +383,6 @@ def test_project_kinds_match_what_is_deployed(projects, apps):
 # --- images -----------------------------------------------------------------------------------
 
 
-def image_values(path: Path) -> dict:
-    return (yaml.safe_load(path.read_text()) or {}).get("image") or {}
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_image_references_are_well_formed(env):
-    values_dir = ROOT / "charts" / "titanium-service" / "values"
-    for service in SERVICES:
-        base, delta = (
-            image_values(values_dir / f"{service}.yaml"),
-            image_values(values_dir / env / f"{service}.yaml"),
-        )
-        repository = delta.get("repository") or base.get("repository")
-        tag = str(delta.get("tag") or base.get("tag") or "")
-        assert repository == f"ghcr.io/titanium-platform/titanium-{service}", service
-        assert tag, f"{env}/{service}: no image.tag (the pipeline rewrites it)"
-        assert tag != "latest", f"{env}/{service}: a moving tag"
-        reference = f"{repository}:{tag}" + (f"@{delta['digest']}" if delta.get("digest") else "")
-        assert IMAGE_REF.match(reference), f"{env}/{service}: malformed image reference {reference}"
-
-
 def test_skaffold_builds_the_images_the_chart_deploys():
     skaffold = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
     built = {a["image"]: a["docker"]["dockerfile"] for a in skaffold["build"]["artifacts"]}
@@ -305,29 +395,6 @@ def test_skaffold_builds_the_images_the_chart_deploys():
             assert (ROOT / values_file).is_file(), f"skaffold: {values_file} missing"
 
 
-# --- the promotion rewrites one line per service -----------------------------------------------
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_promotion_rewrites_only_the_image_tag(service):
-    path = ROOT / "charts" / "titanium-service" / "values" / "prod" / f"{service}.yaml"
-    before = path.read_text()
-    after = set_image_tag(before, "sha-0123456789abcdef0123456789abcdef01234567")
-    changed = [
-        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
-    ]
-    assert len(changed) == 1 and "tag:" in changed[0][1], changed
-    assert yaml.safe_load(after)["image"]["tag"] == "sha-0123456789abcdef0123456789abcdef01234567"
-    assert {k: v for k, v in yaml.safe_load(after).items() if k != "image"} == {
-        k: v for k, v in yaml.safe_load(before).items() if k != "image"
-    }
-
-
-def test_promotion_refuses_a_malformed_tag():
-    with pytest.raises(ValueError):
-        set_image_tag("image:\n  tag: 1.0.0\n", "bad tag")
-
-
 # --- the scripts the workflows run --------------------------------------------------------------
 
 
@@ -335,8 +402,8 @@ def test_shell_scripts_are_strict():
     for script in [
         "scripts/switch-to-cloud.sh",
         "scripts/e2e-kind.sh",
-        "scripts/promote-images.sh",
         "scripts/build-image.sh",
+        "scripts/push-image.sh",
         "scripts/tf-validate.sh",
     ]:
         text = (ROOT / script).read_text()

@@ -22,7 +22,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "titanium.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "titanium.selectorLabels" . }}
-app.kubernetes.io/version: {{ include "titanium.imageTag" . | trunc 63 | quote }}
+app.kubernetes.io/version: {{ include "titanium.version" . | trunc 63 | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: titanium
 {{- end -}}
@@ -33,18 +33,34 @@ app.kubernetes.io/part-of: titanium
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
-{{/* titanium.imageTag: the tag falls back to the chart's appVersion. */}}
-{{- define "titanium.imageTag" -}}
-{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{/*
+titanium.image: repository@digest when a digest is set (staging and prod: Argo CD passes the
+released digest as the parameter image.digest, argocd/apps release.images), else repository:tag
+(local: values/local/*.yaml, skaffold, e2e-kind). Neither fails the render: no environment may
+silently run whatever image an appVersion tag happens to name.
+*/}}
+{{- define "titanium.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else if $image.tag -}}
+{{- printf "%s:%s" $image.repository $image.tag -}}
+{{- else -}}
+{{- fail "image.digest (staging/prod: the release pointer in argocd/apps) or image.tag (local) is required" -}}
+{{- end -}}
 {{- end -}}
 
-{{/* titanium.image: repository:tag, or repository@digest when a digest is pinned. */}}
-{{- define "titanium.image" -}}
-{{- if .Values.image.digest -}}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
-{{- else -}}
-{{- printf "%s:%s" .Values.image.repository (include "titanium.imageTag" .) -}}
+{{/* titanium.version: app.kubernetes.io/version, the tag or else the digest's first 12 hex digits (a label holds no ':'). */}}
+{{- define "titanium.version" -}}
+{{- .Values.image.tag | default (.Values.image.digest | trimPrefix "sha256:" | trunc 12) -}}
 {{- end -}}
+
+{{/* titanium.imagePullSecrets: registry credentials of every pod of the release (none by default). */}}
+{{- define "titanium.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{/* titanium.serviceAccountName: the workload's own identity (its Istio principal). */}}
