@@ -11,7 +11,8 @@ comments included, stays as it is.
   commit that sets the pointer in values-staging.yaml. Argo CD's staging root follows it.
 - prod: pushes the branch promote/prod-<sha12> = origin's main plus one commit that sets the
   pointer in values-prod.yaml, and opens a pull request against main (or leaves the open one,
-  now updated). A reviewed merge is what deploys prod.
+  now updated). A reviewed merge is what deploys prod. A commit that differs from what prod
+  runs only in that pointer (the merge of a promotion) is not promoted again.
 Neither ever pushes main. The commit must be on origin's main. Digests come as a directory of
 files named after the services (what scripts/push-image.sh writes) or a YAML/JSON mapping file.
 Runs in the repository's checkout; `git` and `gh` (GH_TOKEN) do the writing.
@@ -132,6 +133,16 @@ def tested_commit(sha: str) -> str:
     return sha
 
 
+def only_the_pointer_moved(running: str, sha: str, path: str) -> bool:
+    """True when `sha` descends from the running release and differs from it in `path` only."""
+    descends = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", running, sha], check=False, capture_output=True
+    )
+    if descends.returncode != 0:
+        return False
+    return set(git("diff", "--name-only", running, sha).splitlines()) <= {path}
+
+
 def message(env: str, sha: str, images: dict[str, str]) -> str:
     lines = [f"{env}: release {sha[:12]}", "", f"revision: {sha}"]
     lines += [f"{service}: {digest}" for service, digest in images.items()]
@@ -164,6 +175,12 @@ def release_prod(sha: str, digests: Path) -> None:
     new = set_release(text, sha, images)
     if new == text:
         print(f"==> {MAIN} already points prod at {sha[:12]}")
+        return
+    running = (yaml.safe_load(text).get("release") or {}).get("revision")
+    if running and only_the_pointer_moved(running, sha, path):
+        # Merging a promotion pushes main, which runs this pipeline again: without this, every
+        # merged promotion would open the next one, for a commit that changes nothing prod runs.
+        print(f"==> nothing to promote: since prod's {running[:12]} only its pointer changed")
         return
     branch = f"promote/prod-{sha[:12]}"
     body = message("prod", sha, images)

@@ -280,6 +280,38 @@ def test_prod_updates_the_open_pull_request_instead_of_opening_another(pipeline)
     assert origin_refs(pipeline)["refs/heads/main"] == pipeline.later
 
 
+def merge_promotion(pipeline, sha: str) -> str:
+    """A reviewer merges promote/prod-<sha12> into main: the merge commit, pushed."""
+    work = pipeline.tmp / "work"
+    git(work, "switch", "--quiet", "main")
+    git(work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(work, "fetch", "--quiet", "origin", f"promote/prod-{sha[:12]}")
+    git(work, "merge", "--quiet", "--no-ff", "-m", f"Merge promotion of {sha[:12]}", "FETCH_HEAD")
+    git(work, "push", "--quiet", "origin", "main")
+    return git(work, "rev-parse", "HEAD")
+
+
+def pull_requests_opened(pipeline) -> int:
+    return len([call for call in gh_calls(pipeline) if call[:2] == ["pr", "create"]])
+
+
+def test_merging_a_promotion_does_not_open_the_next_one(pipeline):
+    # A merge pushes main, so the pipeline runs again for the merge commit. Prod runs `tested`;
+    # the merge also brings `later` (merged while e2e ran), so that one is promoted in turn...
+    assert release(pipeline, "prod", pipeline.tested).returncode == 0
+    first_merge = merge_promotion(pipeline, pipeline.tested)
+    result = release(pipeline, "prod", first_merge)
+    assert result.returncode == 0, result.stderr
+    assert pull_requests_opened(pipeline) == 2
+    # ...but merging that one brings nothing but the pointer: no third pull request, no branch.
+    second_merge = merge_promotion(pipeline, first_merge)
+    before = origin_refs(pipeline)
+    result = release(pipeline, "prod", second_merge)
+    assert result.returncode == 0, result.stderr
+    assert "nothing to promote" in result.stdout
+    assert origin_refs(pipeline) == before and pull_requests_opened(pipeline) == 2
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
