@@ -155,9 +155,9 @@ def test_image_pull_secrets_reach_every_pod_that_runs_the_image():
             env="local",
         )
         for obj in default:
-            if obj["kind"] in ("Deployment", "Job"):
+            if obj["kind"] in ("Deployment", "Job", "Pod"):
                 assert "imagePullSecrets" not in pod_template(obj)["spec"], name_of(obj)
-        workloads = [obj for obj in pulling if obj["kind"] in ("Deployment", "Job")]
+        workloads = [obj for obj in pulling if obj["kind"] in ("Deployment", "Job", "Pod")]
         assert len(workloads) >= 1 + (service in DATABASE_SERVICES), service
         for obj in workloads:
             assert pod_template(obj)["spec"]["imagePullSecrets"] == secrets, name_of(obj)
