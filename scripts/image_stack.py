@@ -39,9 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import helm_python
 import requests
 import yaml
+
+from scripts.charts import deep_merge, load_yaml, render
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO / "var" / "image-stack"
@@ -257,39 +258,17 @@ def git_revision() -> str:
 # --- what the chart renders -------------------------------------------------------------------
 
 
-def deep_merge(base: dict, override: dict) -> dict:
-    """Helm's coalescing of values files: maps merge key by key, anything else is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def values_of(service: str) -> dict:
-    files = (
-        SERVICE_CHART / "values" / f"{service}.yaml",
-        SERVICE_CHART / "values" / ENVIRONMENT / f"{service}.yaml",
+    """values/<svc>.yaml then values/local/<svc>.yaml, as skaffold and e2e-kind install them."""
+    values = deep_merge(
+        load_yaml(SERVICE_CHART / "values" / f"{service}.yaml"),
+        load_yaml(SERVICE_CHART / "values" / ENVIRONMENT / f"{service}.yaml"),
     )
-    values = {}
-    for path in files:
-        values = deep_merge(values, yaml.safe_load(path.read_text()) or {})
     return deep_merge(values, {"smokeTest": {"url": SMOKE_TEST_URL}})
 
 
 def rendered(service: str) -> list[dict]:
-    manifests = helm_python.Chart.load(SERVICE_CHART).render(
-        values_of(service), name=service, namespace=NAMESPACE
-    )
-    return [
-        document
-        for template, text in sorted(manifests.items())
-        if not template.endswith("NOTES.txt")
-        for document in yaml.safe_load_all(text)
-        if document
-    ]
+    return render(SERVICE_CHART, values_of(service), release=service, namespace=NAMESPACE)
 
 
 def image_of(service: str) -> str:

@@ -13,9 +13,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import helm_python
 import pytest
 import yaml
+
+from scripts.charts import deep_merge, load_chart, load_yaml  # noqa: F401 - the tests import them from here
+from scripts.charts import render as render_chart
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
@@ -33,21 +35,6 @@ KUBERNETES_VERSION = "1.31.0"
 
 def namespace(env: str) -> str:
     return f"titanium-{env}"
-
-
-def deep_merge(base: dict, override: dict) -> dict:
-    """Helm's coalescing of values files: maps merge key by key, anything else is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text()) or {}
 
 
 # A release pointer as the release workflow writes it into argocd/apps/values-<env>.yaml (the
@@ -81,21 +68,9 @@ def apps_values(env: str) -> dict:
     return deep_merge(base, load_yaml(override)) if override.exists() else base
 
 
-@functools.cache
-def load_chart(path: Path) -> helm_python.Chart:
-    return helm_python.Chart.load(path)
-
-
 def render(chart: Path, values: dict, *, release: str, env: str) -> list[dict]:
-    """Every object the chart renders (NOTES.txt left out), in template order."""
-    manifests = load_chart(chart).render(values, name=release, namespace=namespace(env))
-    return [
-        document
-        for template, text in sorted(manifests.items())
-        if not template.endswith("NOTES.txt")
-        for document in yaml.safe_load_all(text)
-        if document
-    ]
+    """Every object the chart renders into the environment's namespace, in template order."""
+    return render_chart(chart, values, release=release, namespace=namespace(env))
 
 
 @functools.cache
