@@ -323,11 +323,21 @@ def test_prod_only_ever_runs_the_prod_release():
     # What `make release-prod` runs: scripts/release.py prod, which pushes nothing but its
     # promote/prod-<sha12> branch (test_release.py proves it against a real git remote).
     dry_run = subprocess.run(
-        ["make", "--dry-run", "--always-make", "release-prod", "TESTED_SHA=x", "DIGESTS=y"],
+        [
+            "make",
+            "--dry-run",
+            "--always-make",
+            "--no-print-directory",
+            "release-prod",
+            "TESTED_SHA=x",
+            "DIGESTS=y",
+        ],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        # Under `make test` the parent's flags would leak in (and print directories).
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
     ).stdout.splitlines()
     assert dry_run[-1].endswith('scripts/release.py prod --sha "x" --digests "y"'), dry_run
 
