@@ -55,6 +55,7 @@ SERVICES = ("auth-service", "user-service", "webapp", "api-gateway")
 # The gateway's Service stands in for the Istio ingress the smoke test normally goes through.
 SMOKE_TEST_URL = "http://api-gateway:8080"
 BASE_URL = "http://127.0.0.1:8080"
+READINESS_TIMEOUT_SECONDS = 120
 # Stand-ins for the cluster's backends, on loopback addresses of their own.
 REDIS_ADDRESS = "127.0.0.2"
 POSTGRES_ADDRESS = "127.0.0.3"
@@ -302,13 +303,13 @@ def secret_value(secret: dict, key: str) -> str:
     return base64.b64decode(secret["data"][key]).decode()
 
 
-def operator_database_secrets(password_of) -> list[dict]:
+def operator_database_secrets(passwords: dict[str, str]) -> list[dict]:
     """What CloudNativePG writes for each Cluster of titanium-platform: `<service>-db-app`."""
     databases = yaml.safe_load(PLATFORM_VALUES.read_text())["postgres"]["databases"]
     secrets = []
     for database in databases:
         host = f"{database['service']}-db-rw.{NAMESPACE}"
-        password = password_of(database["owner"])
+        password = passwords[database["owner"]]
         uri = f"postgresql://{database['owner']}:{password}@{host}:5432/{database['database']}"
         fields = {
             "username": database["owner"],
@@ -595,19 +596,29 @@ def probe(container: dict, kind: str, ports: dict[str, int]) -> bool:
     return 200 <= reply.status_code < 400
 
 
+def wait_for_probe(container: dict, kind: str, ports: dict[str, int], budget: float) -> bool:
+    spec = container.get(kind) or {}
+    deadline = time.monotonic() + budget
+    while not probe(container, kind, ports):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(spec.get("periodSeconds", 10))
+    return True
+
+
 def wait_until_ready(deployment: dict) -> float:
-    """The kubelet's part: the startup probe until it passes, then readiness."""
+    """The kubelet's part: the startup probe within its failureThreshold times periodSeconds, then
+    readiness (a kubelet probes it forever; a run gives up after READINESS_TIMEOUT_SECONDS)."""
     started = time.monotonic()
     for container in deployment["spec"]["template"]["spec"]["containers"]:
         ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
-        for kind in ("startupProbe", "readinessProbe"):
-            spec = container.get(kind) or {}
-            period, threshold = spec.get("periodSeconds", 10), spec.get("failureThreshold", 3)
-            for _ in range(max(threshold, 1) * (30 if kind == "readinessProbe" else 1)):
-                if probe(container, kind, ports):
-                    break
-                time.sleep(period)
-            else:
+        startup = container.get("startupProbe") or {}
+        budgets = {
+            "startupProbe": startup.get("failureThreshold", 3) * startup.get("periodSeconds", 10),
+            "readinessProbe": READINESS_TIMEOUT_SECONDS,
+        }
+        for kind, budget in budgets.items():
+            if not wait_for_probe(container, kind, ports, budget):
                 raise SystemExit(f"{deployment['metadata']['name']}: {kind} never passed")
     return time.monotonic() - started
 
@@ -634,7 +645,7 @@ def up() -> dict:
     documented = documented_secrets()
     by_name = {s["metadata"]["name"]: s for s in documented}
     passwords = {d["owner"]: os.urandom(16).hex() for d in databases}
-    secrets = documented + operator_database_secrets(passwords.__getitem__)
+    secrets = documented + operator_database_secrets(passwords)
     created = create_podman_secrets(secrets, secret_consumers(everything))
     backends = Backends()
     backends.start_redis(secret_value(by_name["redis-auth"], "password"))
