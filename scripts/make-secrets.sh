@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Print the Secrets an environment's workloads read, as Kubernetes manifests, for a first install:
 #   scripts/make-secrets.sh <local|staging|prod> | kubectl create -f -
-# Values are generated here and go straight into the pipe: nothing is written to disk but a
-# private temporary file for the signing key (removed on exit). The charts reference these Secrets
-# by name and key; docs/deploy.md lists them. CloudNativePG makes the <svc>-db-app Secrets where
+# Values are generated here and go straight into the pipe: nothing is written to disk. The
+# charts reference these Secrets by name and key; docs/deploy.md lists them. CloudNativePG makes the <svc>-db-app Secrets where
 # it runs the databases (local, staging); prod reads RDS and ElastiCache URLs from the
 # environment:
 #   prod: AUTH_SERVICE_DATABASE_URL USER_SERVICE_DATABASE_URL WEBAPP_DATABASE_URL REDIS_URL
@@ -36,45 +35,47 @@ if ((${#missing[@]})); then
 fi
 
 namespace="titanium-${env}"
-work="$(mktemp -d)"
-trap 'rm -rf "${work}"' EXIT
-umask 077
 
-secret() { # secret <namespace> <kubectl create secret arguments...>
-  local ns="$1"
-  shift
-  echo "---"
-  kubectl create secret --namespace "${ns}" "$@" --dry-run=client --output yaml
+secret() { # secret <namespace> <name> <type> <key> <base64 value> [<key> <base64 value>...]
+  local ns="$1" name="$2" type="$3"
+  shift 3
+  printf -- '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\ntype: %s\ndata:\n' \
+    "${name}" "${ns}" "${type}"
+  while (($#)); do
+    printf '  "%s": %s\n' "$1" "$2"
+    shift 2
+  done
 }
 
-random_hex() { openssl rand -hex 32; }
+b64() { base64 -w0; }
+random_hex() { openssl rand -hex 32 | tr -d '\n'; }
 
 # Token signing key of auth-service: every *.pem of the Secret is a key, the last by name signs,
 # so the file is named after its UTC creation time.
-key_file="${work}/$(date -u +%Y%m%dT%H%M%SZ).pem"
-openssl genpkey -algorithm ed25519 -out "${key_file}"
-secret "${namespace}" generic auth-service-signing-keys --from-file="${key_file}"
+secret "${namespace}" auth-service-signing-keys Opaque \
+  "$(date -u +%Y%m%dT%H%M%SZ).pem" "$(openssl genpkey -algorithm ed25519 | b64)"
 
 # Flask session signing key of webapp.
-secret "${namespace}" generic webapp-secret-key --from-literal=secret-key="$(random_hex)"
+secret "${namespace}" webapp-secret-key Opaque secret-key "$(random_hex | b64)"
 
 if [[ "${env}" == prod ]]; then
   # ElastiCache (TLS) and RDS: made by Terraform, one database and role per service.
-  secret "${namespace}" generic titanium-redis --from-literal=url="${REDIS_URL}"
+  secret "${namespace}" titanium-redis Opaque url "$(printf '%s' "${REDIS_URL}" | b64)"
   for service in auth-service user-service webapp; do
     variable="$(tr 'a-z-' 'A-Z_' <<<"${service}")_DATABASE_URL"
-    secret "${namespace}" generic "${service}-db-app" --from-literal=uri="${!variable}"
+    secret "${namespace}" "${service}-db-app" Opaque uri "$(printf '%s' "${!variable}" | b64)"
   done
 else
   # The in-cluster Redis add-on (namespace redis) and the URL every service reads.
   redis_password="$(random_hex)"
-  secret redis generic redis-auth --from-literal=password="${redis_password}"
-  secret "${namespace}" generic titanium-redis \
-    --from-literal=url="redis://:${redis_password}@redis-master.redis.svc.cluster.local:6379/0"
+  secret redis redis-auth Opaque password "$(printf '%s' "${redis_password}" | b64)"
+  in_cluster_url="redis://:${redis_password}@redis-master.redis.svc.cluster.local:6379/0"
+  secret "${namespace}" titanium-redis Opaque url "$(printf '%s' "${in_cluster_url}" | b64)"
 fi
 
 if [[ "${env}" != local ]]; then
   # The Istio Gateway's certificate (credentialName titanium-tls, in the ingress gateway's
   # namespace); local serves plain HTTP.
-  secret istio-ingress tls titanium-tls --cert="${TLS_CERT_FILE}" --key="${TLS_KEY_FILE}"
+  secret istio-ingress titanium-tls kubernetes.io/tls \
+    tls.crt "$(b64 <"${TLS_CERT_FILE}")" tls.key "$(b64 <"${TLS_KEY_FILE}")"
 fi

@@ -10,12 +10,14 @@ import base64
 import re
 import subprocess
 
+import kubernetes_validate
 import pytest
 import yaml
 
 from auth_service.tokens.keys import KeyRing
 from tests.delivery.conftest import (
     ENVS,
+    KUBERNETES_VERSION,
     ROOT,
     apps_values,
     namespace,
@@ -68,6 +70,8 @@ def made_secrets(env: str, tls_files) -> dict[tuple[str, str], dict]:
     result = subprocess.run(documented_command(env), cwd=ROOT, env=clean_env(cert.parent, **given),
                             capture_output=True, text=True, check=True)  # fmt: skip
     secrets = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    for secret in secrets:  # what `kubectl create -f -` would accept, unknown fields refused
+        kubernetes_validate.validate(secret, KUBERNETES_VERSION, strict=True)
     return {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in secrets}
 
 
