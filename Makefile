@@ -16,7 +16,7 @@ help: ## List the targets
 $(INSTALLED): requirements/dev.txt common/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES))
 	@echo "==> Creating the virtualenv in $(VENV) and installing pinned requirements"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e common $(addprefix -e ,$(SERVICES))
 	@touch $@
 
@@ -27,7 +27,7 @@ TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
 $(TOOLS_INSTALLED): requirements/tools.txt
 	@echo "==> Installing the delivery scanners (checkov, hadolint) in $(TOOLS_VENV)"
 	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
-	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/tools.txt
+	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/tools.txt
 	@touch $@
 
 .PHONY: install

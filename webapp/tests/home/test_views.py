@@ -1,5 +1,125 @@
-def test_home_page_shows_the_brand(client):
-    response = client.get("/")
+"""Home, tag pages and their tabs, previews, pagination and partials (CONTRACT 2.3, 2.6)."""
+
+import re
+
+
+def previews(html: bytes) -> int:
+    return html.count(b'class="article-preview"')
+
+
+def test_global_feed_is_the_active_tab_with_previews_and_popular_tags(client, people, write):
+    author = people("ada")
+    article = write(author, tagList=["htmx", "python"])
+
+    html = client.get("/").data
+
+    assert (
+        b'<a class="nav-link active" href="/" hx-get="/" aria-current="page">Global Feed</a>'
+        in html
+    )
+    assert b"Your Feed" not in html  # signed out
+    assert f'href="/article/{article.slug}"'.encode() in html
+    assert f'<a class="author" href="/profile/{author.username}">'.encode() in html
+    assert b'<a class="tag-pill tag-default" href="/tag/htmx">htmx</a>' in html
+    assert b'<li class="tag-default tag-pill tag-outline">python</li>' in html
+    assert b"Read more..." in html
+
+
+def test_your_feed_sends_anonymous_visitors_to_exactly_login(client):
+    response = client.get("/?feed=following")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login"
+
+
+def test_pages_hold_ten_previews(client, people, write):
+    author = people("pager")
+    for _ in range(15):
+        write(author, tagList=["paging"])
+
+    first = client.get("/tag/paging").data
+    second = client.get("/tag/paging?page=2").data
+
+    assert previews(first) == 10
+    assert previews(second) == 5
+    assert b'<li class="page-item active">' in second
+    assert re.search(rb'<a class="page-link" href="/tag/paging\?page=2"[^>]*>2</a>', second)
+
+
+def test_your_feed_shows_followed_authors_only(client, people, write, sign_in, user_service):
+    reader, followed, other = people("reader"), people("followed"), people("other")
+    user_service.follows.add((reader.id, followed.id))
+    mine = write(followed)
+    theirs = write(other)
+    sign_in(reader)
+
+    html = client.get("/?feed=following").data
+
+    assert b'class="nav-link active" href="/?feed=following"' in html
+    assert mine.slug.encode() in html
+    assert theirs.slug.encode() not in html
+
+
+def test_an_empty_your_feed_says_so_with_a_link_home(client, people, sign_in):
+    sign_in(people("lonely"))
+
+    html = client.get("/?feed=following").data
+
+    assert b'<div class="empty-feed-message">' in html
+    assert b"Your feed is empty" in html
+    assert b'<a href="/">Global Feed</a>' in html
+    assert b"article-preview" not in html
+
+
+def test_a_page_number_beyond_any_list_is_an_empty_page_not_an_error(client):
+    response = client.get("/?page=99999999999999999999")
 
     assert response.status_code == 200
-    assert b'class="navbar-brand" href="/">Titanium</a>' in response.data
+    assert b"No articles are here... yet." in response.data
+
+
+def test_a_tag_page_has_an_active_tab_with_the_tag(client, people, write):
+    write(people("tagger"), tagList=["tabbed"])
+
+    html = client.get("/tag/tabbed").data
+
+    assert b'class="nav-link active" href="/tag/tabbed"' in html
+    assert b'class="nav-link" href="/" hx-get="/">Global Feed</a>' in html
+
+
+def test_htmx_gets_only_the_feed_and_a_reload_gets_the_whole_page(client):
+    partial = client.get("/?page=1", headers={"HX-Request": "true"})
+    restore = client.get(
+        "/?page=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+
+    assert partial.data.startswith(b'<section id="feed"')
+    assert b"<html" not in partial.data
+    assert b"<html" in restore.data
+    assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_an_empty_list_never_uses_a_preview(client):
+    html = client.get("/tag/no-such-tag-anywhere").data
+
+    assert b"No articles are here... yet." in html
+    assert b"article-preview" not in html
+
+
+def test_search_finds_a_word_of_a_body_and_works_as_a_plain_form(client, people, write):
+    article = write(people("searcher"), body="The quokka smiles at dawn.")
+
+    page = client.get("/search?q=quokka")
+    partial = client.get("/search?q=quokka", headers={"HX-Request": "true"})
+
+    assert page.status_code == 200
+    assert b'<form class="search-form" method="get" action="/search"' in page.data
+    assert b'hx-trigger="input changed delay:300ms, search"' in page.data
+    assert b'hx-push-url="true"' in page.data
+    assert article.slug.encode() in page.data
+    assert partial.data.startswith(b'<section id="search-results"')
+    assert article.slug.encode() in partial.data
+
+
+def test_an_empty_search_invites_typing(client):
+    assert b"Type a word" in client.get("/search").data
