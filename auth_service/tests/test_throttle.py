@@ -1,10 +1,12 @@
 """Failed logins are throttled per account and per client, with or without a working Redis."""
 
+import logging
 import time
 
 import pytest
 
-from auth_service.throttle import LocalCounters, login_throttle
+from auth_service.throttle import login_throttle
+from titanium_common.service import REDIS_EXTENSION
 
 TOO_MANY = {"errors": {"login": ["too many failed attempts, try again later"]}}
 WINDOW = 900
@@ -81,35 +83,22 @@ def test_redis_holds_the_counters_when_configured(app, users, backend):
         pytest.skip("needs Redis (TITANIUM_REDIS_URL)")
     user = users.register()
     fail(users, user["email"], 1)
+    key = f"{app.config['REDIS_KEY_PREFIX']}login-failures:account:{user['email']}"
+    redis = app.extensions[REDIS_EXTENSION].client
+
+    assert int(redis.get(key)) == 1
+    assert 0 < redis.ttl(key) <= WINDOW
     with app.app_context():
-        throttle = login_throttle()
-        key = throttle._key("account", user["email"])
-        redis = throttle.redis.client
-        assert int(redis.get(key)) == 1
-        assert 0 < redis.ttl(key) <= WINDOW
+        assert len(login_throttle().counters.local) == 0  # nothing counted in process
 
 
-def test_local_counters_forget_a_window_once_it_ends(monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
-    counters = LocalCounters()
-    counters.increment("k", 60)
-    counters.increment("k", 60)
-    clock[0] += 30
-    assert counters.get("k") == (2, 30)
-    clock[0] += 31
-    assert counters.get("k") == (0, 0)
-    counters.increment("k", 60)
-    assert counters.get("k") == (1, 60)
+def test_without_redis_counting_in_process_is_silent(make_app, users, caplog):
+    client = make_app(REDIS_URL="").test_client()
+    user = users.register()
+    body = {"user": {"email": user["email"], "password": "wrong password"}}
 
+    with caplog.at_level(logging.INFO):
+        statuses = [client.post("/api/users/login", json=body).status_code for _ in range(6)]
 
-def test_local_counters_sweep_expired_windows_to_bound_memory(monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(LocalCounters, "MAX_KEYS", 3)
-    counters = LocalCounters()
-    for n in range(4):
-        counters.increment(f"old{n}", 10)
-    clock[0] += 20
-    counters.increment("new", 10)
-    assert set(counters._windows) == {"new"}
+    assert statuses == [401] * 5 + [429]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
