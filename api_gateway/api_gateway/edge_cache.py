@@ -5,6 +5,10 @@ when the webapp answers 200 with `Cache-Control: public, s-maxage=N`, sets no co
 on headers that are part of the key, and sends at most EDGE_CACHE_MAX_ENTRY_BYTES; for N seconds.
 A HEAD is answered from a kept GET. Nothing else is ever kept.
 
+One request's walk is EdgeCache.serve: look the page up; answer a kept one (304 when the client's
+copy is still it); on a miss, fetch it once for every concurrent reader of it, without the
+client's conditions so that the whole page comes back and can be kept, and keep it.
+
 Invalidation by generation: every write the gateway passes on (a method other than GET, HEAD or
 OPTIONS, answered below 400 by any upstream) moves the cache to a new generation before the writer
 gets its answer, and a page is kept under the generation read *before* it was fetched. So once a
@@ -24,7 +28,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,8 +36,8 @@ from aiohttp import hdrs, web
 from multidict import CIMultiDict
 from prometheus_client import Counter
 
-from api_gateway.settings import Settings
 from titanium_common.guarded_redis import AsyncGuardedRedis, RedisUnavailable
+from titanium_common.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +227,20 @@ def page_store(settings: Settings, redis: AsyncGuardedRedis | None) -> PageStore
     return InProcessPages(settings.EDGE_CACHE_MAX_ENTRIES)
 
 
+# The edge cache's own request key (keys.py imports this module, so it cannot live there): what
+# the cache did, set before the webapp is asked so that an error reply carries it too.
+cache_result_key = web.RequestKey("cache_result", CacheResult)
+
+
+class Fetch(Protocol):
+    """Forwards the request to the webapp with `headers`. A reply of up to `read_whole_up_to`
+    bytes (or the proxy's own threshold, if larger) is read whole, a larger one streamed."""
+
+    def __call__(
+        self, headers: CIMultiDict[str], *, read_whole_up_to: int = 0
+    ) -> Awaitable[web.StreamResponse]: ...
+
+
 class EdgeCache:
     def __init__(
         self,
@@ -236,12 +254,45 @@ class EdgeCache:
         self._pages = pages
         self._webapp_url = webapp_url
         self._session_cookies = session_cookies
-        self.max_entry_bytes = max_entry_bytes
+        self._max_entry_bytes = max_entry_bytes
         self._requests = requests
         self._filling: dict[tuple[int, str], asyncio.Event] = {}
 
+    async def serve(
+        self, request: web.Request, upstream_headers: CIMultiDict[str], fetch: Fetch
+    ) -> web.StreamResponse:
+        """The reply to a request for the webapp: a kept page when there is one (304 when the
+        client's copy is still it); else the webapp's reply, asked for once by concurrent
+        misses of one page, and kept when it may be."""
+        lookup = await self._look_up(request, upstream_headers)
+        request[cache_result_key] = lookup.result
+        self._requests.labels(lookup.result.lower()).inc()
+        if lookup.page is not None:
+            return answer(request, lookup.page)
+        if lookup.result is not CacheResult.MISS:
+            return await fetch(upstream_headers)
+        async with self._fill_once(lookup) as first:
+            if not first:
+                lookup = await self._look_up(request, upstream_headers)  # kept meanwhile?
+                if lookup.page is not None:
+                    return answer(request, lookup.page)
+            # Ask for the whole page so it can be kept; a kept page then answers the condition
+            # here (a page that may not be kept is sent whole: correct, if not the cheapest).
+            for name in CONDITIONAL_HEADERS:
+                upstream_headers.popall(name, None)
+            response = await fetch(upstream_headers, read_whole_up_to=self._max_entry_bytes)
+            return await self._keep(request, lookup, response)
+
+    async def invalidate(self) -> None:
+        """A write was accepted: no page kept before it may be served after it."""
+        if self._pages is None:
+            return
+        # On failure the increment is owed (RedisPages.read makes it up before any page is read).
+        with contextlib.suppress(RedisUnavailable):
+            await self._pages.next_generation()
+
     @contextlib.asynccontextmanager
-    async def fill_once(self, lookup: Lookup):
+    async def _fill_once(self, lookup: Lookup):
         """Concurrent misses of one page in this worker make one webapp request: the first
         (True) fetches and keeps it; the others (False) wait for it, then look again. So an
         expired or invalidated popular page is rendered once, not once per waiting reader."""
@@ -258,14 +309,6 @@ class EdgeCache:
             del self._filling[key]
             filling.set()
 
-    async def look_up(
-        self, request: web.Request, upstream_headers: CIMultiDict[str], *, counted: bool = True
-    ) -> Lookup:
-        lookup = await self._look_up(request, upstream_headers)
-        if counted:
-            self._requests.labels(lookup.result.lower()).inc()
-        return lookup
-
     async def _look_up(self, request: web.Request, upstream_headers: CIMultiDict[str]) -> Lookup:
         if self._pages is None or not self._is_anonymous_read(request):
             return BYPASSED
@@ -277,7 +320,7 @@ class EdgeCache:
         result = CacheResult.MISS if page is None else CacheResult.HIT
         return Lookup(result, variant, generation, page)
 
-    async def keep(
+    async def _keep(
         self, request: web.Request, lookup: Lookup, response: web.StreamResponse
     ) -> web.StreamResponse:
         """What to send for a looked-up request: the webapp's reply, kept when it may be."""
@@ -290,14 +333,6 @@ class EdgeCache:
         with contextlib.suppress(RedisUnavailable):  # not kept, and still the right answer
             await self._pages.write(lookup.generation, lookup.variant, page, ttl_seconds)
         return answer(request, page)
-
-    async def invalidate(self) -> None:
-        """A write was accepted: no page kept before it may be served after it."""
-        if self._pages is None:
-            return
-        # On failure the increment is owed (RedisPages.read makes it up before any page is read).
-        with contextlib.suppress(RedisUnavailable):
-            await self._pages.next_generation()
 
     def _is_anonymous_read(self, request: web.Request) -> bool:
         return (
@@ -314,7 +349,7 @@ class EdgeCache:
             and isinstance(response, web.Response)
             and hdrs.SET_COOKIE not in response.headers
             and varies_only_on_keyed_headers(response)
-            and len(response.body) <= self.max_entry_bytes
+            and len(response.body) <= self._max_entry_bytes
         ):
             return None
         return shared_max_age(response)

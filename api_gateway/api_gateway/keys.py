@@ -3,10 +3,10 @@
 from aiohttp import ClientSession, web
 
 from api_gateway.auth import JwksCache
-from api_gateway.edge_cache import CacheResult, EdgeCache
+from api_gateway.edge_cache import EdgeCache
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.ratelimit import RateLimiter
-from api_gateway.settings import Settings
+from titanium_common.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
 upstream_urls_key = web.AppKey("upstream_urls", dict[str, str])
@@ -21,5 +21,4 @@ request_id_key = web.RequestKey("request_id", str)
 traceparent_key = web.RequestKey("traceparent", str)
 # Which upstream answered; unset means the gateway answered itself.
 upstream_name_key = web.RequestKey("upstream_name", str)
-# Set on webapp requests only: what the edge cache did (the X-Cache reply header).
-cache_result_key = web.RequestKey("cache_result", CacheResult)
+# What the edge cache did (the X-Cache header) is edge_cache.cache_result_key: EdgeCache sets it.

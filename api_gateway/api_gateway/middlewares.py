@@ -5,9 +5,9 @@ import time
 
 from aiohttp import web
 
+from api_gateway.edge_cache import cache_result_key
 from api_gateway.errors import GatewayError, json_error
 from api_gateway.keys import (
-    cache_result_key,
     metrics_key,
     request_id_key,
     traceparent_key,

@@ -1,5 +1,6 @@
 """Forwarding one request to its upstream: identity, rate limit, headers, streamed bodies."""
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -9,10 +10,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from api_gateway.auth import InvalidToken, JwksUnavailable, token_from_header, verify_token
-from api_gateway.edge_cache import CONDITIONAL_HEADERS, SAFE_METHODS, CacheResult, answer
+from api_gateway.edge_cache import SAFE_METHODS
 from api_gateway.errors import GatewayError
 from api_gateway.keys import (
-    cache_result_key,
     edge_cache_key,
     jwks_key,
     metrics_key,
@@ -79,35 +79,11 @@ def proxy_to(upstream: str, *, reject_invalid_tokens: bool, edge_cached: bool = 
         await enforce_rate_limit(request, user_id)
         headers = upstream_headers(request, user_id, token)
         if edge_cached:
-            return await forward_through_edge_cache(request, upstream, headers)
+            fetch = functools.partial(forward, request, upstream)
+            return await request.app[edge_cache_key].serve(request, headers, fetch)
         return await forward(request, upstream, headers)
 
     return proxy
-
-
-async def forward_through_edge_cache(
-    request: web.Request, upstream: str, headers: CIMultiDict[str]
-) -> web.StreamResponse:
-    """The webapp's routes: anonymous pages from the edge cache when it has them."""
-    cache = request.app[edge_cache_key]
-    lookup = await cache.look_up(request, headers)
-    request[cache_result_key] = lookup.result
-    if lookup.page is not None:
-        return answer(request, lookup.page)
-    if lookup.result is not CacheResult.MISS:
-        return await forward(request, upstream, headers)
-    async with cache.fill_once(lookup) as first:
-        if not first:
-            lookup = await cache.look_up(request, headers, counted=False)  # kept meanwhile?
-            if lookup.page is not None:
-                return answer(request, lookup.page)
-        # Ask for the whole page so it can be kept; a kept page then answers the condition here
-        # (a page that may not be kept is sent whole: correct, if not the cheapest).
-        for name in CONDITIONAL_HEADERS:
-            headers.popall(name, None)
-        buffer_up_to = max(BUFFERED_REPLY_BYTES, cache.max_entry_bytes)
-        response = await forward(request, upstream, headers, buffer_up_to=buffer_up_to)
-        return await cache.keep(request, lookup, response)
 
 
 async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | None, str | None]:
@@ -201,11 +177,12 @@ async def forward(
     upstream: str,
     headers: CIMultiDict[str],
     *,
-    buffer_up_to: int = BUFFERED_REPLY_BYTES,
+    read_whole_up_to: int = 0,
 ) -> web.StreamResponse:
     """Send the request on and stream the reply back; 502/504 if the upstream fails us.
 
-    A reply of at most `buffer_up_to` bytes is read whole and sent in one write."""
+    A reply of at most BUFFERED_REPLY_BYTES, or `read_whole_up_to` if larger (the edge cache
+    keeps only replies read whole), is read whole and sent in one write."""
     session = request.app[upstream_session_key]
     # The path as routing saw it, appended to the upstream's base URL (never joined: a path
     # like //host/x must stay a path, not become another host).
@@ -230,7 +207,8 @@ async def forward(
         if changes_pages(request, reply):
             # Before the writer hears back: from then on no reader gets a page from before it.
             await request.app[edge_cache_key].invalidate()
-        if reply.content_length is not None and reply.content_length <= buffer_up_to:
+        read_whole = max(BUFFERED_REPLY_BYTES, read_whole_up_to)
+        if reply.content_length is not None and reply.content_length <= read_whole:
             return await buffered_reply(reply, upstream, errors)
         response = web.StreamResponse(
             status=reply.status, reason=reply.reason, headers=reply_headers(reply)

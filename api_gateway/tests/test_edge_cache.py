@@ -435,6 +435,36 @@ async def test_a_conditional_miss_fetches_the_whole_page_and_keeps_it(gateway, w
     assert (await fetch(gateway, "/"))[0] == "HIT"
 
 
+async def test_concurrent_conditional_misses_make_one_render_and_each_get_their_answer(
+    gateway, webapp
+):
+    etag = (await gateway.get("/")).headers["ETag"]
+    await gateway.post("/editor", allow_redirects=False)  # the next requests miss
+    webapp.version -= 1  # ... and render the same page again
+    webapp.hold_pages, webapp.page_rendered = asyncio.Event(), asyncio.Event()
+    conditions = [
+        {"If-None-Match": etag},
+        {},
+        {"If-None-Match": '"other"'},
+        {"If-None-Match": etag},
+    ]
+    readers = [asyncio.create_task(fetch(gateway, "/", headers=c)) for c in conditions]
+    await webapp.page_rendered.wait()
+    await asyncio.sleep(0.05)  # let every other reader reach the cache and queue behind
+    webapp.hold_pages.set()
+
+    answers = await asyncio.gather(*readers)
+
+    assert [(result, status) for result, _, status in answers] == [
+        ("MISS", 304),
+        ("MISS", 200),
+        ("MISS", 200),
+        ("MISS", 304),
+    ]
+    assert webapp.renders == 2
+    assert "If-None-Match" not in webapp.page_requests[-1]
+
+
 async def test_only_webapp_replies_carry_x_cache(gateway):
     assert "X-Cache" not in (await gateway.get("/api/profiles/ada")).headers
     assert (await gateway.get("/api/tags")).headers["X-Cache"] == "MISS"
