@@ -1,3 +1,6 @@
+"""Gunicorn settings for api_gateway, from its declared settings (read from the environment)."""
+
+from api_gateway.settings import SERVICE, SETTINGS
 from titanium_common.gunicorn_conf import gunicorn_settings
 
-globals().update(gunicorn_settings("api_gateway", worker_class="aiohttp.GunicornWebWorker"))
+globals().update(gunicorn_settings(SERVICE, SETTINGS, worker_class="aiohttp.GunicornWebWorker"))

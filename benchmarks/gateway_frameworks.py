@@ -15,7 +15,7 @@ Starlette, uvicorn and httpx are not project dependencies, so run this from a th
     python3 -m venv /tmp/gwbench
     /tmp/gwbench/bin/pip install aiohttp starlette "uvicorn[standard]" httpx
     apt-get install -y wrk
-    /tmp/gwbench/bin/python benchmarks/gateway_frameworks.py [--duration 10] [--connections 64]
+    /tmp/gwbench/bin/python -m benchmarks.gateway_frameworks [--duration 10] [--connections 64]
 
 On a 2-core machine the proxy is pinned to CPU 1 and the upstream and wrk share CPU 0 (taskset),
 so the proxy under test has one core to itself, as a gateway worker process would.
@@ -23,96 +23,15 @@ Results are recorded in docs/adr/0003-gateway-technology.md.
 """
 
 import argparse
-import json
+import importlib.util
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ARTICLE = json.dumps(
-    {
-        "article": {
-            "slug": "how-to-train-your-dragon",
-            "title": "How to train your dragon",
-            "description": "Ever wonder how?",
-            "body": "It takes a Jacobian " * 20,
-            "tagList": ["dragons", "training"],
-            "favorited": False,
-            "favoritesCount": 0,
-        }
-    }
-).encode()
 PROXY_CPU, LOAD_CPU = "1", "0"
-
-
-# --- the servers, each run as `python gateway_frameworks.py serve <variant> <port> [upstream]` ---
-
-
-def serve_upstream(port: int) -> None:
-    from aiohttp import web
-
-    async def article(request):
-        return web.Response(body=ARTICLE, content_type="application/json")
-
-    app = web.Application()
-    app.router.add_get("/articles", article)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-def serve_aiohttp(port: int, upstream: str, use_uvloop: bool) -> None:
-    import aiohttp
-    from aiohttp import web
-
-    async def client_session(app):
-        connector = aiohttp.TCPConnector(limit=256)
-        async with aiohttp.ClientSession(upstream, connector=connector) as session:
-            app["session"] = session
-            yield
-
-    async def proxy(request):
-        async with request.app["session"].get(request.rel_url) as reply:
-            body = await reply.read()
-            return web.Response(status=reply.status, body=body, content_type=reply.content_type)
-
-    app = web.Application()
-    app.cleanup_ctx.append(client_session)
-    app.router.add_route("*", "/{tail:.*}", proxy)
-    loop_factory = None
-    if use_uvloop:
-        import uvloop
-
-        loop_factory = uvloop.new_event_loop
-    runner_kwargs = {"loop": loop_factory()} if loop_factory else {}
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, **runner_kwargs)
-
-
-def serve_starlette(port: int, upstream: str) -> None:
-    import contextlib
-
-    import httpx
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-        async with httpx.AsyncClient(base_url=upstream, limits=limits) as client:
-            app.state.client = client
-            yield
-
-    async def proxy(request):
-        reply = await request.app.state.client.get(request.url.path)
-        return Response(
-            reply.content, reply.status_code, media_type=reply.headers.get("content-type")
-        )
-
-    app = Starlette(routes=[Route("/{tail:path}", proxy)], lifespan=lifespan)
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
 # --- the driver ---
@@ -124,8 +43,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(cpu: str, *args: str) -> subprocess.Popen:
-    command = [sys.executable, str(Path(__file__).resolve()), "serve", *args]
+def start(cpu: str, server: str, *args: str) -> subprocess.Popen:
+    """Run benchmarks.framework_servers.<server> in its own process, pinned to `cpu`."""
+    command = [sys.executable, "-m", f"benchmarks.framework_servers.{server}", *args]
     if shutil.which("taskset"):
         command = ["taskset", "-c", cpu, *command]
     return subprocess.Popen(command)
@@ -164,15 +84,14 @@ def run_wrk(port: int, duration: int, connections: int) -> dict:
     }
 
 
-def variants() -> list[tuple[str, list[str]]]:
-    chosen = [("aiohttp", ["aiohttp"])]
-    try:
-        import uvloop  # noqa: F401
-
-        chosen.append(("aiohttp-uvloop", ["aiohttp-uvloop"]))
-    except ImportError:
+def variants() -> list[tuple[str, str]]:
+    """(name, server module) of each proxy to measure."""
+    chosen = [("aiohttp", "aiohttp_proxy")]
+    if importlib.util.find_spec("uvloop"):
+        chosen.append(("aiohttp-uvloop", "aiohttp_uvloop_proxy"))
+    else:
         print("uvloop not installed: skipping aiohttp-uvloop", file=sys.stderr)
-    chosen.append(("starlette-uvicorn-httpx", ["starlette"]))
+    chosen.append(("starlette-uvicorn-httpx", "starlette_proxy"))
     return chosen
 
 
@@ -191,9 +110,9 @@ def main() -> None:
     try:
         wait_until_serving(upstream_port)
         results["direct"] = run_wrk(upstream_port, duration, options.connections)
-        for name, args in variants():
+        for name, server in variants():
             port = free_port()
-            proxy = start(PROXY_CPU, *args, str(port), f"http://127.0.0.1:{upstream_port}")
+            proxy = start(PROXY_CPU, server, str(port), f"http://127.0.0.1:{upstream_port}")
             try:
                 wait_until_serving(port)
                 results[name] = run_wrk(port, duration, options.connections)
@@ -212,19 +131,5 @@ def main() -> None:
         )
 
 
-def serve(variant: str, port: str, upstream: str = "") -> None:
-    if variant == "upstream":
-        serve_upstream(int(port))
-    elif variant in ("aiohttp", "aiohttp-uvloop"):
-        serve_aiohttp(int(port), upstream, use_uvloop=variant == "aiohttp-uvloop")
-    elif variant == "starlette":
-        serve_starlette(int(port), upstream)
-    else:
-        raise SystemExit(f"unknown variant {variant}")
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        serve(*sys.argv[2:])
-    else:
-        main()
+    main()

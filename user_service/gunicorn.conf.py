@@ -1,3 +1,6 @@
-from titanium_common.gunicorn_conf import gunicorn_settings
+"""Gunicorn settings for user_service, from its declared settings (read from the environment)."""
 
-globals().update(gunicorn_settings("user_service"))
+from titanium_common.gunicorn_conf import gunicorn_settings
+from user_service.settings import SERVICE, SETTINGS
+
+globals().update(gunicorn_settings(SERVICE, SETTINGS))

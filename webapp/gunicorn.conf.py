@@ -1,5 +1,6 @@
-"""Gunicorn settings for webapp; every value comes from the environment."""
+"""Gunicorn settings for webapp, from its declared settings (read from the environment)."""
 
 from titanium_common.gunicorn_conf import gunicorn_settings
+from webapp.settings import SERVICE, SETTINGS
 
-globals().update(gunicorn_settings("webapp"))
+globals().update(gunicorn_settings(SERVICE, SETTINGS))

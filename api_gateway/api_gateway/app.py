@@ -9,8 +9,9 @@ from api_gateway import middlewares
 from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.routes import setup_routes
-from api_gateway.settings import Settings, load_settings
+from api_gateway.settings import load_settings, upstream_urls
 from api_gateway.upstreams import counters_and_pages, upstream_session
+from titanium_common.settings import Settings
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         ]
     )
     app[settings_key] = settings
-    app[upstream_urls_key] = settings.upstream_urls()
+    app[upstream_urls_key] = upstream_urls(settings)
     app[metrics_key] = GatewayMetrics(settings.PROMETHEUS_MULTIPROC_DIR)
     app[openapi_document_key] = yaml.safe_load(OPENAPI_FILE.read_text())
     app.on_response_prepare.append(middlewares.add_request_id)

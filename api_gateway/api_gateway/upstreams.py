@@ -21,6 +21,8 @@ from api_gateway.keys import (
     upstream_urls_key,
 )
 from api_gateway.ratelimit import RateLimiter
+from api_gateway.settings import edge_cache_session_cookies
+from titanium_common.counters import AsyncCounters
 from titanium_common.guarded_redis import AsyncGuardedRedis, open_async_redis
 from titanium_common.identity import JWKS_PATH
 
@@ -68,15 +70,14 @@ async def counters_and_pages(app: web.Application) -> AsyncIterator[None]:
         else None
     )
     app[rate_limiter_key] = RateLimiter(
+        AsyncCounters(redis, f"{settings.REDIS_KEY_PREFIX}ratelimit:"),
         limit=settings.RATE_LIMIT_REQUESTS,
         window_seconds=settings.RATE_LIMIT_WINDOW_SECONDS,
-        redis=redis,
-        key_prefix=settings.REDIS_KEY_PREFIX,
     )
     app[edge_cache_key] = EdgeCache(
         page_store(settings, redis),
         webapp_url=app[upstream_urls_key]["webapp"],
-        session_cookies=settings.edge_cache_session_cookies(),
+        session_cookies=edge_cache_session_cookies(settings),
         max_entry_bytes=settings.EDGE_CACHE_MAX_ENTRY_BYTES,
         requests=app[metrics_key].edge_cache_requests,
     )

@@ -4,11 +4,14 @@ import os
 import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from api_gateway.settings import load_settings
+from api_gateway.settings import load_settings, upstream_urls
+
+GUNICORN_CONF = Path(__file__).parents[1] / "gunicorn.conf.py"
 
 
 def test_defaults_work_on_a_laptop(monkeypatch):
@@ -20,7 +23,7 @@ def test_defaults_work_on_a_laptop(monkeypatch):
     assert settings.PORT == 8080
     assert settings.REDIS_URL == ""
     assert settings.RATE_LIMIT_REQUESTS == 1200
-    assert settings.upstream_urls()["auth_service"] == "http://127.0.0.1:8082"
+    assert upstream_urls(settings)["auth_service"] == "http://127.0.0.1:8082"
 
 
 def test_environment_and_overrides_are_read(monkeypatch):
@@ -33,7 +36,7 @@ def test_environment_and_overrides_are_read(monkeypatch):
     assert settings.REDIS_URL == "redis://cache:6379/0"
     assert settings.RATE_LIMIT_REQUESTS == 5
     assert settings.PORT == 9000
-    assert settings.upstream_urls()["user_service"] == "http://user-service:8000"
+    assert upstream_urls(settings)["user_service"] == "http://user-service:8000"
 
 
 def test_a_malformed_number_stops_the_boot(monkeypatch):
@@ -54,6 +57,17 @@ def test_python_dash_m_serves_on_host_and_port(monkeypatch):
 
     assert isinstance(served["app"], web.Application)
     assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+
+
+def test_gunicorn_runs_aiohttp_workers_on_the_gateway_port(monkeypatch, tmp_path):
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    config = runpy.run_path(str(GUNICORN_CONF))
+
+    assert config["bind"] == "0.0.0.0:8080"
+    assert (config["workers"], config["worker_class"]) == (2, "aiohttp.GunicornWebWorker")
 
 
 def test_metrics_aggregate_across_worker_processes(tmp_path):

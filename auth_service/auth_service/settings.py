@@ -1,33 +1,63 @@
-"""auth_service settings: the only module that reads the environment.
+"""auth_service settings, declared once: the only module that knows the environment variables.
 
-Names are the environment variable names; `create_app(settings_override)` can replace any of them.
+Names are the variable names; `create_app(settings_override)` can replace any of them.
 """
 
-from pathlib import Path
-
-from titanium_common.env import env_float, env_int, env_str
-from titanium_common.settings import shared_settings
+from titanium_common.settings import (
+    REQUIRED,
+    Setting,
+    database_settings,
+    redis_settings,
+    server_settings,
+)
 
 SERVICE = "auth_service"
-REPO_DIR = Path(__file__).resolve().parents[2]
 
-
-def load_settings() -> dict:
-    return {
-        # DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_SECONDS, REDIS_BACKOFF_SECONDS,
-        # LOG_LEVEL: read the same way by every Flask service.
-        **shared_settings(SERVICE, REPO_DIR),
-        # Required: no default, create_app refuses to start without it (keys are secrets).
-        "SIGNING_KEYS_DIR": env_str("SIGNING_KEYS_DIR", ""),
-        "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 86400),
-        "USER_SERVICE_URL": env_str("USER_SERVICE_URL", "http://127.0.0.1:8083"),
-        # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
-        "ARGON2_TIME_COST": env_int("ARGON2_TIME_COST", 3),
-        "ARGON2_MEMORY_COST": env_int("ARGON2_MEMORY_COST", 65536),
-        "ARGON2_PARALLELISM": env_int("ARGON2_PARALLELISM", 4),
-        "LOGIN_THROTTLE_WINDOW_SECONDS": env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900),
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
-        "LOGIN_MAX_FAILURES_PER_CLIENT": env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 50),
-        "OUTBOX_RELAY_INTERVAL_SECONDS": env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 1),
-        "RELAY_METRICS_PORT": env_int("RELAY_METRICS_PORT", 9102),
-    }
+SETTINGS = [
+    *server_settings(port=8082),
+    *database_settings(),
+    *redis_settings(SERVICE),
+    Setting(
+        "SIGNING_KEYS_DIR",
+        REQUIRED,
+        "folder of Ed25519 PEM signing keys: every *.pem, the last by name signs (name them by "
+        "UTC creation time); /readyz is 503 while it holds none. `make run`: var/keys",
+        SERVICE,
+    ),
+    Setting(
+        "TOKEN_TTL_SECONDS",
+        86400,
+        "access token lifetime; also how long a retired key stays published",
+        SERVICE,
+    ),
+    Setting(
+        "USER_SERVICE_URL",
+        "http://127.0.0.1:8083",
+        "user_service's base URL (the outbox relay delivers profile changes there)",
+        SERVICE,
+    ),
+    # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
+    Setting(
+        "ARGON2_TIME_COST",
+        3,
+        "argon2id passes (hashes are upgraded at the next sign-in when a cost changes)",
+        SERVICE,
+    ),
+    Setting("ARGON2_MEMORY_COST", 65536, "argon2id memory, KiB", SERVICE),
+    Setting("ARGON2_PARALLELISM", 4, "argon2id lanes", SERVICE),
+    Setting("LOGIN_THROTTLE_WINDOW_SECONDS", 900, "window in which failed sign-ins count", SERVICE),
+    Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, "failed sign-ins per account per window", SERVICE),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_CLIENT",
+        50,
+        "failed sign-ins per client address per window",
+        SERVICE,
+    ),
+    Setting(
+        "OUTBOX_RELAY_INTERVAL_SECONDS",
+        1.0,
+        "pause between outbox relay passes (profile changes to user_service)",
+        SERVICE,
+    ),
+    Setting("RELAY_METRICS_PORT", 9102, "the outbox relay's Prometheus port (0: off)", SERVICE),
+]

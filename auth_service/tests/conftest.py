@@ -9,16 +9,11 @@ import uuid
 import jwt
 import pytest
 from flask import Flask, request
-from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from auth_service import create_app
-from auth_service.extensions import db
 from auth_service.tokens.keys import key_ring
 from titanium_common.identity import USER_ID_HEADER
-from titanium_common.testing import (
-    redis_key_prefix,
-)
 
 # Cheapest argon2id parameters the library accepts: hashing cost is not under test.
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
@@ -35,12 +30,13 @@ def service_name():
 
 
 @pytest.fixture(scope="session")
-def settings(backend, database_url, tmp_path_factory):
+def app_factory():
+    return create_app
+
+
+@pytest.fixture(scope="session")
+def app_settings(tmp_path_factory):
     return {
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": backend.redis_url,
-        "REDIS_KEY_PREFIX": redis_key_prefix("auth_service"),
         "SIGNING_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
         "USER_SERVICE_URL": UNREACHABLE_URL,
         "RELAY_METRICS_PORT": 0,
@@ -49,36 +45,11 @@ def settings(backend, database_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(settings):
-    app = create_app(settings)
+def app(app):
+    """The shared app (schema migrated), with a signing key to sign with."""
     with app.app_context():
-        upgrade()
         key_ring().ensure()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def make_app(settings):
-    """Another app on the same database, with some settings changed."""
-    apps = []
-
-    def make(**overrides) -> Flask:
-        apps.append(create_app({**settings, **overrides}))
-        return apps[-1]
-
-    yield make
-    for other in apps:
-        with other.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def app_context(app):
-    with app.app_context():
-        yield
-        db.session.remove()
+    return app
 
 
 @pytest.fixture
@@ -87,11 +58,6 @@ def client(app):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"2001:db8::{next(_client_numbers):x}"
     return client
-
-
-@pytest.fixture
-def cli_runner(app):
-    return app.test_cli_runner()
 
 
 def new_user(**fields) -> dict:

@@ -1,11 +1,26 @@
-"""The wiring every Flask service gets from init_service and register_json_errors."""
+"""The skeleton every Flask service is built on (create_service_app), and the wiring it gets
+from init_service and register_json_errors."""
+
+import sys
 
 import pytest
-from flask import Flask
-from prometheus_client import REGISTRY
+import sqlalchemy as sa
+from flask import Flask, request
+from prometheus_client import REGISTRY, Counter
 
 from titanium_common.api import ApiError, FieldErrors, read_wrapped_json, register_json_errors
-from titanium_common.service import init_service
+from titanium_common.database import database_extensions
+from titanium_common.service import REDIS_EXTENSION, create_service_app, init_service
+from titanium_common.settings import (
+    REQUIRED,
+    MissingSetting,
+    Setting,
+    database_settings,
+    redis_settings,
+    server_settings,
+)
+
+OPENAPI = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
 
 
 def _down():
@@ -15,7 +30,7 @@ def _down():
 @pytest.fixture
 def make_app(tmp_path):
     spec = tmp_path / "openapi.yaml"
-    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+    spec.write_text(OPENAPI)
 
     def make(readiness):
         app = Flask("t")
@@ -79,8 +94,6 @@ def test_json_responses_declare_utf8_and_echo_the_request_id(make_app):
 
 
 def test_the_access_log_counts_database_queries(make_app, caplog):
-    import sqlalchemy as sa
-
     app = make_app({})
     engine = sa.create_engine("sqlite://")
 
@@ -109,8 +122,6 @@ def test_openapi_and_metrics_are_served(make_app):
 
 
 def test_a_services_own_counters_appear_in_its_metrics(make_app):
-    from prometheus_client import Counter
-
     counter = Counter("titanium_test_things", "Things counted by a test service.")
     counter.inc(3)
     try:
@@ -161,3 +172,114 @@ def test_errors_use_the_envelope_and_never_leak_internals(make_app):
     assert crash.status_code == 500
     assert crash.json == {"errors": {"server": ["internal error"]}}
     assert b"secret detail" not in crash.data
+
+
+# --- create_service_app: one skeleton for every Flask service -----------------------------
+
+
+@pytest.fixture
+def service_package(tmp_path, monkeypatch):
+    """An importable package `demo_service` with its openapi.yaml, as a service has."""
+    package = tmp_path / "demo_service"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "openapi.yaml").write_text(OPENAPI)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield package
+    sys.modules.pop("demo_service", None)
+
+
+DECLARED = [
+    *server_settings(port=8090),
+    *database_settings(),
+    *redis_settings("demo_service"),
+    Setting("DEMO_SECRET", REQUIRED, "signs demo things", "demo_service"),
+]
+
+
+@pytest.fixture
+def make_service(service_package, tmp_path):
+    db, migrate = database_extensions(service_package)
+
+    def make(overrides=None, **kwargs):
+        # The embedded backends, whatever the environment running the tests points at.
+        settings = {
+            "DEMO_SECRET": "k",
+            "TITANIUM_POSTGRES_URL": "",
+            "TITANIUM_VAR_DIR": str(tmp_path / "var"),
+            "REDIS_URL": "",
+            **(overrides or {}),
+        }
+        return create_service_app(
+            "demo_service", DECLARED, settings, db=db, migrate=migrate, max_body_bytes=16, **kwargs
+        )
+
+    return make
+
+
+def test_a_service_gets_its_own_sqlite_database_and_in_process_redis(make_service, tmp_path):
+    app = make_service()
+
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'var' / 'demo_service.db'}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == app.config["DATABASE_URL"]
+    assert app.config["REDIS_KEY_PREFIX"] == "titanium:demo_service:"
+    ready = app.test_client().get("/readyz").json
+    assert ready["checks"]["database"] == {"status": "ok", "backend": "sqlite"}
+    assert ready["checks"]["redis"] == {"status": "ok", "backend": "in-process"}
+
+
+def test_a_bare_postgresql_url_gets_the_installed_driver(make_service):
+    app = make_service({"DATABASE_URL": "postgresql://u@db/demo"})
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u@db/demo"
+
+
+def test_a_missing_secret_stops_the_service_naming_the_variable(make_service):
+    with pytest.raises(MissingSetting, match="DEMO_SECRET is not set: signs demo things"):
+        make_service({"DEMO_SECRET": ""})
+
+
+def test_the_services_own_readiness_checks_join_the_shared_ones(make_service):
+    def queue_down():
+        raise ConnectionError("queue down")
+
+    client = make_service(readiness={"queue": queue_down}).test_client()
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert list(ready.json["checks"]) == ["database", "queue", "redis"]
+    assert ready.json["checks"]["queue"] == {"status": "down", "error": "ConnectionError"}
+
+
+def test_the_guarded_redis_is_shared_with_the_services_extensions(make_service):
+    app = make_service({"REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_BACKOFF_SECONDS": 7})
+
+    assert app.extensions[REDIS_EXTENSION].backoff_seconds == 7
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200  # Redis only holds caches: reported, never unready
+    assert ready.json["checks"]["redis"]["status"] == "down"
+
+
+def test_client_address_and_scheme_come_from_the_proxy_in_front(make_service):
+    app = make_service()
+
+    @app.get("/whoami")
+    def whoami():
+        return {"address": request.remote_addr, "scheme": request.scheme}
+
+    seen = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert seen.json == {"address": "203.0.113.9", "scheme": "https"}
+
+
+def test_a_body_over_the_limit_is_refused(make_service):
+    app = make_service()
+
+    @app.post("/upload")
+    def upload():
+        return {"size": len(request.get_data())}
+
+    client = app.test_client()
+    assert client.post("/upload", data=b"x" * 16).json == {"size": 16}
+    assert client.post("/upload", data=b"x" * 17).status_code == 413

@@ -1,36 +1,41 @@
-"""Gunicorn settings every service shares, built from the environment.
+"""Gunicorn settings every service shares, built from the service's declared server settings.
 
 A service's `gunicorn.conf.py` calls `gunicorn_settings(...)` and puts the result in its globals.
 """
 
 import os
 import tempfile
+from collections.abc import Sequence
 
-from titanium_common.env import env_int, env_str
+from prometheus_client import multiprocess
+
+from titanium_common.settings import Setting, load, server_settings
+
+SERVER_SETTINGS = frozenset(setting.name for setting in server_settings(port=0))
 
 
-def gunicorn_settings(service: str, *, worker_class: str | None = None) -> dict:
-    workers = env_int("WEB_CONCURRENCY", 2)
-    threads = env_int("WEB_THREADS", 4)
-    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+def gunicorn_settings(
+    service: str, declared: Sequence[Setting], *, worker_class: str | None = None
+) -> dict:
+    # Only the server's own settings: the app reads (and checks) the rest in each worker.
+    server = load([setting for setting in declared if setting.name in SERVER_SETTINGS])
+    workers, threads = server.WEB_CONCURRENCY, server.WEB_THREADS
+    if workers > 1 and not server.PROMETHEUS_MULTIPROC_DIR:
         # Workers are separate processes: metrics are aggregated through this directory.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"{service}-metrics-")
 
     def child_exit(server, worker):
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            from prometheus_client import multiprocess
-
             multiprocess.mark_process_dead(worker.pid)
 
     return {
-        # In a container the server must listen on every interface; `make run` sets HOST=127.0.0.1.
-        "bind": f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000)}",  # noqa: S104
+        "bind": f"{server.HOST}:{server.PORT}",
         "workers": workers,
         "threads": threads,
         "worker_class": worker_class or ("gthread" if threads > 1 else "sync"),
-        "timeout": env_int("WEB_TIMEOUT", 30),
-        "graceful_timeout": env_int("WEB_GRACEFUL_TIMEOUT", 20),
-        "keepalive": env_int("WEB_KEEPALIVE", 5),
+        "timeout": server.WEB_TIMEOUT,
+        "graceful_timeout": server.WEB_GRACEFUL_TIMEOUT,
+        "keepalive": server.WEB_KEEPALIVE,
         "proc_name": service,
         "accesslog": None,
         # One control socket per user would be shared by every service's master; none is used.
@@ -50,7 +55,7 @@ def gunicorn_settings(service: str, *, worker_class: str | None = None) -> dict:
                     "stream": "ext://sys.stdout",
                 }
             },
-            "root": {"level": env_str("LOG_LEVEL", "INFO"), "handlers": ["stdout"]},
+            "root": {"level": server.LOG_LEVEL, "handlers": ["stdout"]},
             "loggers": {
                 "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False}
             },

@@ -1,25 +1,88 @@
-"""Wiring every Flask service shares: JSON, correlation, access logs, health, metrics, OpenAPI."""
+"""The skeleton every Flask service is built on: settings, logging, proxy headers, database,
+Redis, correlation, access logs, health, metrics and OpenAPI, wired the same way everywhere.
+
+A service's create_app is `create_service_app(...)`, then its own extensions and blueprints.
+"""
 
 import logging
-import os
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 import yaml
 from flask import Blueprint, Flask, g, jsonify, request
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
 from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_flask_exporter import PrometheusMetrics
+from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from titanium_common import context
+from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.identity import USER_ID_HEADER
+from titanium_common.logging import configure_logging
+from titanium_common.settings import Setting, load, resolve_database
 
 ReadinessCheck = Callable[[], str]
 """Returns a short description of the dependency (e.g. 'postgresql'); raises if it is down."""
 
 access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+REDIS_EXTENSION = "redis"
+
+
+def create_service_app(
+    import_name: str,
+    declared: Sequence[Setting],
+    settings_override: Mapping[str, Any] | None,
+    *,
+    db: SQLAlchemy,
+    migrate: Migrate,
+    max_body_bytes: int,
+    readiness: Mapping[str, ReadinessCheck] | None = None,
+) -> Flask:
+    """A Flask app for the service package `import_name`, with everything every service shares.
+
+    `readiness` adds the service's own checks to its database and Redis; the OpenAPI document
+    is `<package>/openapi.yaml`.
+    """
+    settings = resolve_database(import_name, load(declared, settings_override))
+    configure_logging(import_name, settings["LOG_LEVEL"])
+
+    app = Flask(import_name)
+    app.config.from_mapping(
+        settings,
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=max_body_bytes,
+    )
+    # Behind api_gateway (and the Istio ingress): one proxy hop for client address and scheme.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    db.init_app(app)
+    migrate.init_app(app, db)
+    # Redis only ever holds caches and counters: a dead one must cost almost nothing.
+    redis = GuardedRedis(
+        settings["REDIS_URL"],
+        timeout_seconds=settings["REDIS_TIMEOUT_SECONDS"],
+        backoff_seconds=settings["REDIS_BACKOFF_SECONDS"],
+    )
+    app.extensions[REDIS_EXTENSION] = redis
+
+    def database_readiness() -> str:
+        db.session.execute(sa.text("SELECT 1"))
+        return db.engine.dialect.name
+
+    init_service(
+        app,
+        readiness={"database": database_readiness, **(readiness or {}), "redis": redis.readiness},
+        openapi_file=Path(app.root_path) / "openapi.yaml",
+    )
+    return app
 
 
 def init_service(
@@ -121,13 +184,9 @@ def _init_metrics(app: Flask) -> None:
     # PROMETHEUS_MULTIPROC_DIR (set by titanium_common.gunicorn_conf). Otherwise the request
     # metrics live in a registry of this app (tests build many apps), which also exposes the
     # default registry where services define their own counters.
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
-
+    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         GunicornInternalPrometheusMetrics(app, group_by="url_rule")
         return
-    from prometheus_flask_exporter import PrometheusMetrics
-
     registry = CollectorRegistry(auto_describe=True)
     registry.register(_ProcessWideMetrics())
     PrometheusMetrics(app, registry=registry, group_by="url_rule")

@@ -3,16 +3,11 @@ PostgreSQL + Redis (TITANIUM_POSTGRES_URL / TITANIUM_REDIS_URL)."""
 
 import uuid
 
-import flask_migrate
 import pytest
 from flask import url_for as flask_url_for
 
 from titanium_common.identity import USER_ID_HEADER
-from titanium_common.testing import (
-    redis_key_prefix,
-)
 from user_service import create_app
-from user_service.extensions import db
 
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 
@@ -26,32 +21,13 @@ def service_name():
 
 
 @pytest.fixture(scope="session")
-def make_app(database_url):
-    """Builds an app on the session's database; tests vary the cache settings."""
-    apps = []
-
-    def make(**settings):
-        app = create_app({"DATABASE_URL": database_url, **settings})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:  # release connections so the throwaway database can be dropped
-        with app.app_context():
-            db.engine.dispose()
+def app_factory():
+    return create_app
 
 
 @pytest.fixture(scope="session")
-def app(backend, make_app):
-    app = make_app(REDIS_URL=backend.redis_url, REDIS_KEY_PREFIX=redis_key_prefix("user_service"))
-    with app.app_context():
-        flask_migrate.upgrade()  # the schema comes from the migrations, so they are tested
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app_settings():
+    return {}
 
 
 @pytest.fixture

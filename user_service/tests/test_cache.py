@@ -9,7 +9,7 @@ import redis
 from prometheus_client import REGISTRY
 
 from tests.conftest import UNREACHABLE_REDIS_URL, as_viewer, unique_name
-from titanium_common.guarded_redis import RedisUnavailable
+from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
 from user_service.cache import LocalStore, RedisStore
 
 
@@ -206,9 +206,10 @@ def make_redis_store(backend):
     stores = []
 
     def make(namespace: str, backoff_seconds: float) -> RedisStore:
-        store = RedisStore.connect(
-            backend.redis_url, namespace, timeout_seconds=1.0, backoff_seconds=backoff_seconds
+        guarded = GuardedRedis(
+            backend.redis_url, timeout_seconds=1.0, backoff_seconds=backoff_seconds
         )
+        store = RedisStore(guarded, namespace)
         stores.append(store)
         return store
 

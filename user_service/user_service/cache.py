@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
 import redis
-from flask import current_app
+from flask import Flask, current_app
 from prometheus_client import Counter
 
 from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
+from titanium_common.service import REDIS_EXTENSION
 
 # Module level, so it is created once per process (and in multiprocess mode writes its files).
 CACHE_REQUESTS = Counter(
@@ -33,7 +34,7 @@ T = TypeVar("T")
 
 
 class Store(Protocol):
-    def get_many(self, keys: list[str]) -> list[str | None]: ...
+    def get_many(self, keys: list[str]) -> list[str | bytes | None]: ...
     def set_many(self, values: dict[str, str], ttl_seconds: int) -> None: ...
     def delete(self, keys: Iterable[str]) -> None: ...
     def ping(self) -> str: ...
@@ -85,19 +86,7 @@ class RedisStore:
         self._pending_deletes: set[str] = set()
         self._wipe_namespace = False
 
-    @classmethod
-    def connect(
-        cls, url: str, namespace: str, timeout_seconds: float, backoff_seconds: float
-    ) -> "RedisStore":
-        guarded = GuardedRedis(
-            url,
-            timeout_seconds=timeout_seconds,
-            backoff_seconds=backoff_seconds,
-            decode_responses=True,
-        )
-        return cls(guarded, namespace)
-
-    def get_many(self, keys: list[str]) -> list[str | None]:
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
         return self._call(lambda client: client.mget(keys))
 
     def set_many(self, values: dict[str, str], ttl_seconds: int) -> None:
@@ -163,20 +152,6 @@ class ProfileCache:
         self._prefix = prefix
         self._ttl_seconds = ttl_seconds
 
-    @classmethod
-    def from_settings(cls, settings: dict) -> "ProfileCache":
-        prefix = settings["REDIS_KEY_PREFIX"]
-        if settings["REDIS_URL"]:
-            store: Store = RedisStore.connect(
-                settings["REDIS_URL"],
-                namespace=prefix,
-                timeout_seconds=settings["REDIS_TIMEOUT_SECONDS"],
-                backoff_seconds=settings["REDIS_BACKOFF_SECONDS"],
-            )
-        else:
-            store = LocalStore(settings["LOCAL_CACHE_MAX_ENTRIES"])
-        return cls(store, prefix, settings["PROFILE_CACHE_TTL_SECONDS"])
-
     def id_key(self, profile_id: str) -> str:
         return f"{self._prefix}profile:id:{profile_id}"
 
@@ -213,6 +188,19 @@ class ProfileCache:
 
     def ping(self) -> str:
         return self.store.ping()
+
+
+def init_app(app: Flask) -> None:
+    """Redis when configured (the app's guarded client), else a cache in this process."""
+    redis_client: GuardedRedis = app.extensions[REDIS_EXTENSION]
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    if redis_client.client is not None:
+        store: Store = RedisStore(redis_client, namespace=prefix)
+    else:
+        store = LocalStore(app.config["LOCAL_CACHE_MAX_ENTRIES"])
+    app.extensions[EXTENSION_KEY] = ProfileCache(
+        store, prefix, app.config["PROFILE_CACHE_TTL_SECONDS"]
+    )
 
 
 def profile_cache() -> ProfileCache:

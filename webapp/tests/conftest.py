@@ -1,19 +1,19 @@
 """Fixtures: every test runs on SQLite and, when configured, on PostgreSQL + Redis
 (TITANIUM_POSTGRES_URL / TITANIUM_REDIS_URL), against a fake user_service on a real socket."""
 
-import flask_migrate
+import itertools
+
 import pytest
 
-from titanium_common.identity import USER_ID_HEADER
-from titanium_common.testing import (
-    redis_key_prefix,
-)
 from webapp import create_app
-from webapp.extensions import db
+from webapp.accounts import client as auth_client
+from webapp.articles import service as articles_service
+from webapp.comments import service as comments_service
 
 from .fake_user_service import FakeUserService, serve
+from .support import TEST_SECRET_KEY, ArticleWriter, FakeAuthService
 
-TEST_SECRET_KEY = "test-secret-key-not-for-production"
+_numbers = itertools.count(1)
 
 
 pytest_plugins = ["titanium_common.pytest_plugin"]
@@ -42,50 +42,93 @@ def user_service(fake_user_service_session):
 
 
 @pytest.fixture(scope="session")
-def make_app(backend, database_url, fake_user_service_session):
-    """Builds an app on the session's database; tests may vary settings."""
-    apps = []
-
-    def make(**settings):
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": TEST_SECRET_KEY,
-                "DATABASE_URL": database_url,
-                "REDIS_URL": backend.redis_url,
-                "REDIS_KEY_PREFIX": redis_key_prefix("webapp"),
-                "USER_SERVICE_URL": fake_user_service_session.url,
-                **settings,
-            }
-        )
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:  # release connections so the throwaway database can be dropped
-        with app.app_context():
-            db.engine.dispose()
+def app_factory():
+    return create_app
 
 
 @pytest.fixture(scope="session")
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        flask_migrate.upgrade()  # the schema comes from the migrations, so they are tested
-    return app
+def app_settings(fake_user_service_session):
+    return {"SECRET_KEY": TEST_SECRET_KEY, "USER_SERVICE_URL": fake_user_service_session.url}
+
+
+@pytest.fixture(scope="session")
+def app(app, make_app):
+    """Page tests post forms without tokens; `csrf_client` checks that tokens are enforced.
+    (The shared `app` fixture has already built the schema.)"""
+    return make_app(WTF_CSRF_ENABLED=False)
+
+
+@pytest.fixture(scope="session")
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def csrf_client(csrf_app):
+    return csrf_app.test_client()
 
 
 @pytest.fixture
-def app_context(app):
-    with app.app_context():
-        yield
+def people(user_service):
+    """Creates profiles in the fake user_service: people("ada", bio=...) -> Profile."""
+
+    def create(username: str | None = None, **fields):
+        suffix = next(_numbers)
+        return user_service.create(username and f"{username}{suffix}", **fields)
+
+    return create
 
 
-def as_user(profile) -> dict[str, str]:
-    """The identity header api_gateway adds for a signed-in caller."""
-    return {USER_ID_HEADER: profile.id}
+@pytest.fixture
+def sign_in(client):
+    """Puts `profile` in the test client's session, as a successful login does."""
+
+    def sign_in_as(profile):
+        with client.session_transaction() as session:
+            session["_user_id"] = profile.id
+            session["_fresh"] = True
+        return profile
+
+    return sign_in_as
+
+
+@pytest.fixture
+def write(app_context):
+    """Publishes (or drafts) an article through the service layer."""
+
+    def write_article(author, *, draft=False, **fields):
+        number = next(_numbers)
+        values = {
+            "title": f"Article {number}",
+            "description": f"About {number}",
+            "body": f"Body of article {number}.",
+            "tagList": [],
+        }
+        values.update(fields)
+        return articles_service.create_article(author.id, values, draft=draft)
+
+    return write_article
+
+
+@pytest.fixture
+def comment(app_context):
+    def add(article, author, body="A thoughtful comment."):
+        return comments_service.add_comment(article.slug, author.id, body)
+
+    return add
+
+
+@pytest.fixture
+def articles(client):
+    """Writes articles through the JSON API, as a signed-in author's client would."""
+    return ArticleWriter(client)
+
+
+@pytest.fixture
+def auth_service(monkeypatch, user_service):
+    """Replaces the calls of webapp.accounts.client with FakeAuthService."""
+    fake = FakeAuthService(user_service)
+    for name in ("register", "login", "current_account", "update_account"):
+        monkeypatch.setattr(auth_client, name, getattr(fake, name))
+    monkeypatch.setattr(auth_client, "account_id", lambda user: user["id"])
+    return fake

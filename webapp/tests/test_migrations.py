@@ -10,7 +10,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.search import SEARCH_COLUMN, SEARCH_INDEX, include_object
 
-from .conftest import TEST_SECRET_KEY
+from .support import TEST_SECRET_KEY
 
 
 def test_downgrade_to_base_and_upgrade_again(backend, tmp_path):

@@ -5,9 +5,11 @@ import hashlib
 import re
 from pathlib import Path
 
-from tests.pages.conftest import csrf_token
+from webapp.articles import service
 
-STATIC = Path(__file__).parents[2] / "webapp" / "static"
+from .support import csrf_token
+
+STATIC = Path(__file__).parents[1] / "webapp" / "static"
 
 
 def test_forms_without_a_csrf_token_are_refused(csrf_client, people, write):
@@ -112,8 +114,6 @@ def test_an_unknown_page_is_a_friendly_404(client):
 
 
 def test_an_unexpected_error_is_a_500_page(client, monkeypatch):
-    from webapp.articles import service
-
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 

@@ -1,4 +1,4 @@
-"""The JSON API (RealWorld, CONTRACT.md part 1): articles, comments, favorites and tags.
+"""What the JSON API's views (RealWorld, CONTRACT.md part 1) share: the caller and paging.
 
 Identity comes from X-Titanium-User-Id, set by api_gateway after it verified the token.
 """
@@ -6,7 +6,7 @@ Identity comes from X-Titanium-User-Id, set by api_gateway after it verified the
 import re
 import uuid
 
-from flask import Flask, request
+from flask import request
 
 from titanium_common.api import INVALID, ApiError
 from titanium_common.identity import USER_ID_HEADER
@@ -15,16 +15,6 @@ DEFAULT_LIMIT = 20
 # Larger numbers cannot be stored in a database integer: they are invalid, not a 500.
 MAX_INTEGER = 2**31 - 1
 _DIGITS = re.compile(r"^[0-9]+$")
-
-
-def init_app(app: Flask) -> None:
-    from webapp.articles.api import bp as articles_bp
-    from webapp.comments.api import bp as comments_bp
-    from webapp.tags.api import bp as tags_bp
-
-    app.register_blueprint(articles_bp)
-    app.register_blueprint(comments_bp)
-    app.register_blueprint(tags_bp)
 
 
 def optional_viewer_id() -> str | None:

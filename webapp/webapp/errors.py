@@ -1,43 +1,25 @@
 """One error handler for the whole app, dispatching on the path: the JSON API (/api/...) answers
-with the RealWorld envelope, pages with an HTML error page (pages.py may replace `render_page`)."""
+with the RealWorld envelope, pages with the HTML error page (templates/errors/error.html), which
+keeps the navbar."""
 
-from collections.abc import Callable
-
-from flask import Flask, current_app, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 # The shared library's mapping of routing errors to a field and message (see its docstring).
 from titanium_common.api import ApiError, _http_error_field, error_response
-from webapp.profiles.client import UpstreamUnavailable
+from webapp.upstream import UpstreamUnavailable
 
 API_PREFIX = "/api/"
 UPSTREAM_STATUS = 503
 
-PageRenderer = Callable[[int, Exception], object]
-"""Builds the HTML response for a page error: (status, error) -> response."""
-
-
-def _default_page(status: int, error: Exception):
-    http_error = error if isinstance(error, HTTPException) else InternalServerError()
-    response = http_error.get_response()
-    response.status_code = status
-    return response
-
 
 def init_app(app: Flask) -> None:
-    app.extensions["render_error_page"] = _default_page
-
     @app.errorhandler(Exception)
     def handle(error: Exception):
         status, errors, headers = _describe(error)
         if request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"):
             return error_response(status, errors, headers)
-        return current_app.extensions["render_error_page"](status, error)
-
-
-def set_page_renderer(app: Flask, render_page: PageRenderer) -> None:
-    """The UI's own error pages (templates/errors/<code>.html)."""
-    app.extensions["render_error_page"] = render_page
+        return Response(render_template("errors/error.html", status=status), status=status)
 
 
 def _describe(error: Exception) -> tuple[int, dict[str, list[str]], dict]:

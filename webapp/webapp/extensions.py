@@ -2,6 +2,13 @@
 
 from pathlib import Path
 
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+
 from titanium_common.database import database_extensions
 
 db, migrate = database_extensions(Path(__file__).parent)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = Htmx()

@@ -1,46 +1,48 @@
-"""Every setting of webapp, read from the environment (the only module that reads it).
+"""webapp settings, declared once: the only module that knows the environment variables.
 
-Names match the environment variables; `create_app(settings_override)` replaces any of them.
-The database, Redis and log settings are the ones every service reads (titanium_common.settings).
+Names are the variable names; `create_app(settings_override)` can replace any of them.
 """
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from titanium_common.backends import with_installed_driver
-from titanium_common.env import env_bool, env_float, env_str
-from titanium_common.settings import shared_settings
+from titanium_common.settings import (
+    REQUIRED,
+    Setting,
+    database_settings,
+    redis_settings,
+    server_settings,
+)
 
 SERVICE = "webapp"
-REPO_DIR = Path(__file__).resolve().parents[2]
 
-
-class MissingSetting(RuntimeError):
-    """A required setting (a secret) has no value: the app refuses to start."""
-
-
-def _own_settings() -> dict[str, Any]:
-    return {
-        # Required: signs the browser session cookie and CSRF tokens. No default in code.
-        "SECRET_KEY": env_str("SECRET_KEY", ""),
-        # Browser session cookie: Secure in production (HTTPS); off for plain-http local runs.
-        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", False),
-        "AUTH_SERVICE_URL": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8082"),
-        "USER_SERVICE_URL": env_str("USER_SERVICE_URL", "http://127.0.0.1:8083"),
-        # A page waits for an upstream at most this long before answering 503: fail fast.
-        "UPSTREAM_CONNECT_TIMEOUT_SECONDS": env_float("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 0.5),
-        "UPSTREAM_READ_TIMEOUT_SECONDS": env_float("UPSTREAM_READ_TIMEOUT_SECONDS", 2.0),
-        "SITE_NAME": env_str("SITE_NAME", "Titanium"),
-    }
-
-
-def load_settings(override: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    settings = {**shared_settings(SERVICE, REPO_DIR), **_own_settings(), **(override or {})}
-    if not settings["SECRET_KEY"]:
-        raise MissingSetting(
-            "SECRET_KEY is not set: webapp signs sessions with it and has no default "
-            "(make run generates one into var/secret_key)"
-        )
-    settings["DATABASE_URL"] = with_installed_driver(settings["DATABASE_URL"])
-    return settings
+SETTINGS = [
+    *server_settings(port=8081),
+    *database_settings(),
+    *redis_settings(SERVICE),
+    Setting(
+        "SECRET_KEY",
+        REQUIRED,
+        "signs the browser session cookie and CSRF tokens (`make run` generates var/secret_key)",
+        SERVICE,
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "send the session cookie over HTTPS only (set true behind HTTPS)",
+        SERVICE,
+    ),
+    Setting("AUTH_SERVICE_URL", "http://127.0.0.1:8082", "auth_service's base URL", SERVICE),
+    Setting("USER_SERVICE_URL", "http://127.0.0.1:8083", "user_service's base URL", SERVICE),
+    # A page waits for an upstream at most this long before answering 503: fail fast.
+    Setting(
+        "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
+        0.5,
+        "give up connecting to an upstream after this long",
+        SERVICE,
+    ),
+    Setting(
+        "UPSTREAM_READ_TIMEOUT_SECONDS",
+        2.0,
+        "longest silence while waiting for an upstream's reply",
+        SERVICE,
+    ),
+    Setting("SITE_NAME", "Titanium", "the name pages and feeds show", SERVICE),
+]

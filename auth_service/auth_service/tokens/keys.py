@@ -172,13 +172,9 @@ def _b64url(data: bytes) -> str:
 
 
 def init_app(app: Flask) -> None:
-    directory = app.config["SIGNING_KEYS_DIR"]
-    if not directory:
-        raise RuntimeError(
-            "SIGNING_KEYS_DIR is not set: point it at the directory holding the token signing "
-            "keys (locally var/keys, then run `flask --app auth_service keys ensure`)"
-        )
-    app.extensions["key_ring"] = KeyRing(Path(directory), app.config["TOKEN_TTL_SECONDS"])
+    # SIGNING_KEYS_DIR is a required setting: the app does not start without it.
+    directory = Path(app.config["SIGNING_KEYS_DIR"])
+    app.extensions["key_ring"] = KeyRing(directory, app.config["TOKEN_TTL_SECONDS"])
 
 
 def key_ring() -> KeyRing:

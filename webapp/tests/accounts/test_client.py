@@ -1,4 +1,5 @@
-"""webapp.accounts.client against a stand-in for auth_service's HTTP answers."""
+"""webapp.accounts.client against a stand-in for auth_service's HTTP answers, recorded where
+every upstream call goes out: the pooled session of webapp.upstream."""
 
 import json
 
@@ -7,8 +8,9 @@ import pytest
 import requests
 
 from titanium_common.identity import USER_ID_HEADER
+from webapp import upstream
 from webapp.accounts import client
-from webapp.profiles.client import UpstreamUnavailable
+from webapp.upstream import UpstreamUnavailable
 
 USER = {"email": "e@x.test", "username": "u", "bio": None, "image": None}
 
@@ -18,7 +20,7 @@ class Sent:
         self.calls = []
         self.answer = (200, {"user": {**USER, "token": "t"}}, {})
 
-    def __call__(self, method, url, json=None, headers=None, timeout=None):
+    def __call__(self, method, url, json=None, params=None, headers=None, timeout=None):
         self.calls.append({"method": method, "url": url, "json": json, "headers": headers})
         if isinstance(self.answer, Exception):
             raise self.answer
@@ -37,7 +39,8 @@ def _dumps(body) -> bytes:
 @pytest.fixture
 def sent(monkeypatch, app):
     recorder = Sent()
-    monkeypatch.setattr(client.requests, "request", recorder)
+    # The one pooled session every upstream call goes through (webapp.upstream).
+    monkeypatch.setattr(app.extensions[upstream.EXTENSION_KEY], "request", recorder)
     with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
         yield recorder
 

@@ -6,6 +6,8 @@ import pytest
 
 from titanium_common.caching import UNCHANGED_HEADER
 from webapp.accounts import client as auth_client
+from webapp.profiles.client import Profile
+from webapp.upstream import UpstreamUnavailable
 
 
 @pytest.fixture
@@ -88,7 +90,7 @@ def test_throttled_login_tells_when_to_try_again(client, auth_service):
 
 def test_auth_service_down_keeps_the_navbar(client, monkeypatch):
     def down(*_args):
-        raise auth_client.UpstreamUnavailable("auth_service")
+        raise UpstreamUnavailable("auth_service")
 
     monkeypatch.setattr(auth_client, "login", down)
 
@@ -218,6 +220,4 @@ def test_user_service_down_for_a_signed_in_viewer_is_an_error_page(
 
 
 def auth_service_account(user: dict):
-    from webapp.profiles.client import Profile
-
     return Profile(user["id"], user["username"], user["bio"], user["image"], False)

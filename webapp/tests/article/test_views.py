@@ -2,12 +2,7 @@
 
 from html.parser import HTMLParser
 
-XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
-XSS_TAG = "<img src=x onerror=alert(4)>"  # tags cannot hold a slash, so no closing tags
-XSS_BODY = (
-    "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> "
-    '[click](javascript:alert(3)) <a href="data:text/html,x">d</a> <iframe src=//e></iframe>'
-)
+from ..support import XSS_BODY, XSS_TAG, XSS_TITLE
 
 
 def test_the_article_page_has_one_h1_the_body_and_tags_once(client, people, write):

@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from ..conftest import as_user
-from .conftest import unique
+from webapp.articles import service
+
+from ..support import as_user, unique
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ARTICLE_KEYS = {
@@ -437,8 +438,6 @@ def test_unknown_api_paths_are_json_404(client):
 
 
 def test_an_unexpected_failure_is_a_json_500_without_details(client, monkeypatch):
-    from webapp.articles import service
-
     def broken():
         raise RuntimeError("secret detail")
 

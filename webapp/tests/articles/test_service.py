@@ -1,5 +1,7 @@
 """The service layer the API and the UI share: drafts, slugs, timestamps, search, tags."""
 
+import uuid
+
 import pytest
 
 from titanium_common.api import ApiError
@@ -10,8 +12,6 @@ FIELDS = {"title": "A title", "description": "d", "body": "b"}
 
 
 def uid() -> str:
-    import uuid
-
     return uuid.uuid4().hex[:8]
 
 

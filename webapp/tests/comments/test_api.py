@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from ..conftest import as_user
-from .conftest import unique
+from ..support import as_user, unique
 
 
 @pytest.fixture

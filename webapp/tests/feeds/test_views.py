@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from tests.pages.test_article import XSS_BODY, XSS_TITLE
+from ..support import XSS_BODY, XSS_TITLE
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

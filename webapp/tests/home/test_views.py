@@ -123,3 +123,23 @@ def test_search_finds_a_word_of_a_body_and_works_as_a_plain_form(client, people,
 
 def test_an_empty_search_invites_typing(client):
     assert b"Type a word" in client.get("/search").data
+
+
+def test_home_page_shows_the_brand(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert b'class="navbar-brand" href="/">Titanium</a>' in response.data
+
+
+def test_the_home_page_costs_four_queries(client, people, write, caplog):
+    """docs/architecture.md: the page of articles, their tags, the count and the tag list."""
+    author = people("ada")
+    for _ in range(11):  # more than a page, so the count is needed
+        write(author, tagList=["t"])
+
+    with caplog.at_level("INFO", logger="titanium.access"):
+        client.get("/")
+
+    (access,) = [record for record in caplog.records if record.name == "titanium.access"]
+    assert access.db_queries == 4

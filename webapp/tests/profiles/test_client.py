@@ -4,7 +4,7 @@ import pytest
 
 from titanium_common.api import ApiError
 from webapp.profiles import client
-from webapp.profiles.client import UpstreamUnavailable
+from webapp.upstream import UpstreamUnavailable
 
 
 def test_lookups_forward_the_viewer_and_the_request_correlation(app, user_service):

@@ -1,7 +1,8 @@
 """/api/tags: every tag in use, once, sorted, immediately."""
 
-from ..conftest import as_user
-from .conftest import unique
+from webapp.articles import service
+
+from ..support import as_user, unique
 
 
 def test_new_tags_show_up_at_once_sorted_and_unique(client, articles, user_service):
@@ -17,8 +18,6 @@ def test_new_tags_show_up_at_once_sorted_and_unique(client, articles, user_servi
 
 
 def test_tags_of_deleted_articles_and_drafts_are_not_listed(client, articles, user_service, app):
-    from webapp.articles import service
-
     author = user_service.create()
     gone, hidden = unique("gone"), unique("hidden")
     slug = articles.create(author, tags=[gone])["slug"]

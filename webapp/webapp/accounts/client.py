@@ -1,16 +1,12 @@
 """auth_service, called server-side: the browser never sees a token.
 
-Each call forwards the request's correlation headers and the client address (login throttling
-counts per client); a slow or absent auth_service becomes UpstreamUnavailable, never a hang.
+Each call forwards the client address (login throttling counts per client).
 """
 
 import jwt
-import requests
-from flask import current_app, request
+from flask import request
 
-from titanium_common.context import outgoing_headers
-from titanium_common.identity import USER_ID_HEADER
-from webapp.profiles.client import UpstreamUnavailable
+from webapp import upstream
 
 SERVICE = "auth_service"
 
@@ -49,26 +45,15 @@ def account_id(user: dict) -> str:
 
 
 def _call(method: str, path: str, body: dict | None = None, account_id: str | None = None) -> dict:
-    headers = {**outgoing_headers(), "X-Forwarded-For": request.remote_addr or ""}
-    if account_id:
-        headers[USER_ID_HEADER] = account_id
-    config = current_app.config
-    try:
-        response = requests.request(
-            method,
-            config["AUTH_SERVICE_URL"] + path,
-            json=body,
-            headers=headers,
-            timeout=(
-                config["UPSTREAM_CONNECT_TIMEOUT_SECONDS"],
-                config["UPSTREAM_READ_TIMEOUT_SECONDS"],
-            ),
-        )
-    except requests.RequestException as error:
-        raise UpstreamUnavailable(SERVICE) from error
-    if response.status_code >= 500:
-        raise UpstreamUnavailable(SERVICE)
-    payload = _json(response)
+    response = upstream.call(
+        SERVICE,
+        method,
+        path,
+        json=body,
+        account_id=account_id,
+        headers={"X-Forwarded-For": request.remote_addr or ""},
+    )
+    payload = upstream.json_body(SERVICE, response)
     if response.status_code >= 400:
         retry_after = response.headers.get("Retry-After", "")
         raise AuthRejected(
@@ -77,11 +62,3 @@ def _call(method: str, path: str, body: dict | None = None, account_id: str | No
             int(retry_after) if retry_after.isdigit() else None,
         )
     return payload["user"]
-
-
-def _json(response: requests.Response) -> dict:
-    try:
-        payload = response.json()
-    except ValueError as error:
-        raise UpstreamUnavailable(SERVICE) from error
-    return payload if isinstance(payload, dict) else {}

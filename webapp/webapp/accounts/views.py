@@ -6,23 +6,13 @@ from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.accounts import client
-from webapp.pages import SignedInUser, changes_no_page, redirect_to
+from webapp.identity import SignedInUser
 from webapp.profiles.client import Profile
+from webapp.ui import changes_no_page, error_lines, redirect_to
 
 bp = Blueprint("accounts", __name__)
 
 UNPROCESSABLE = 422
-# auth_service's keys mapped to what a person should read.
-FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
-
-
-def error_lines(errors: dict[str, list[str]]) -> list[str]:
-    """RealWorld errors as the UI shows them: "<field> <message>", one line each."""
-    return [
-        FRIENDLY_ERRORS.get((field, message), f"{field} {message}")
-        for field, messages in errors.items()
-        for message in messages
-    ]
 
 
 def throttled_message(retry_after: int | None) -> str:

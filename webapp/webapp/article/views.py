@@ -4,10 +4,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
-from webapp.accounts.views import error_lines
 from webapp.articles import service as articles
 from webapp.comments import service as comments
-from webapp.pages import is_partial_request, local_url, public_page, redirect_to, viewer_id
+from webapp.identity import viewer_id
+from webapp.ui import error_lines, is_partial_request, local_url, public_page, redirect_to
 
 bp = Blueprint("article", __name__, url_prefix="/article")
 

@@ -5,9 +5,8 @@ from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
 from webapp import markdown
-from webapp.accounts.views import error_lines
 from webapp.articles import service as articles
-from webapp.pages import changes_no_page, redirect_to
+from webapp.ui import changes_no_page, error_lines, redirect_to
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 

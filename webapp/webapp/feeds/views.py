@@ -8,8 +8,8 @@ from email.utils import format_datetime
 from flask import Blueprint, Response, abort, render_template, url_for
 
 from webapp.articles import service as articles
-from webapp.pages import public_page
 from webapp.profiles import client as profiles
+from webapp.ui import public_page
 
 bp = Blueprint("feeds", __name__)
 

@@ -4,14 +4,14 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.articles import service as articles
-from webapp.pages import (
+from webapp.identity import viewer_id
+from webapp.ui import (
     PAGE_SIZE,
     is_partial_request,
     page_count,
     page_number,
     public_page,
     redirect_to,
-    viewer_id,
 )
 
 bp = Blueprint("home", __name__)

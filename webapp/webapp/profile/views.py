@@ -4,7 +4,9 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.articles import service as article_service
-from webapp.pages import (
+from webapp.identity import viewer_id
+from webapp.profiles import client as profiles
+from webapp.ui import (
     PAGE_SIZE,
     is_partial_request,
     local_url,
@@ -12,9 +14,7 @@ from webapp.pages import (
     page_number,
     public_page,
     redirect_to,
-    viewer_id,
 )
-from webapp.profiles import client as profiles
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 

@@ -1,33 +1,17 @@
-"""Author profiles and follows, asked of user_service (their owner) over HTTP.
-
-One pooled session per process; short timeouts, so a page answers 503 quickly when user_service
-is down instead of hanging. Every call forwards the request id and trace context.
-"""
+"""Author profiles and follows, asked of user_service (their owner) through webapp.upstream."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from flask import Flask, current_app
-from requests.adapters import HTTPAdapter
 
 from titanium_common.api import ApiError
-from titanium_common.context import outgoing_headers
-from titanium_common.identity import USER_ID_HEADER
+from webapp import upstream
 
 SERVICE = "user_service"
-EXTENSION_KEY = "profiles_http"
 # user_service answers at most this many keys per lookup.
 MAX_KEYS_PER_LOOKUP = 100
-
-
-class UpstreamUnavailable(Exception):
-    """user_service (or auth_service) did not answer, timed out or failed (5xx)."""
-
-    def __init__(self, service: str, detail: str = "") -> None:
-        super().__init__(f"{service} is unavailable: {detail}")
-        self.service = service
 
 
 @dataclass(frozen=True)
@@ -61,14 +45,6 @@ class Profile:
             image=data.get("image"),
             following=bool(data.get("following", False)),
         )
-
-
-def init_app(app: Flask) -> None:
-    session = requests.Session()
-    # gunicorn runs a few threads per worker at most; keep that many connections warm.
-    session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=16))
-    session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=16))
-    app.extensions[EXTENSION_KEY] = session
 
 
 def profiles_by_ids(ids: Iterable[str], viewer_id: str | None) -> dict[str, Profile]:
@@ -122,32 +98,14 @@ def _lookup(params: list[tuple[str, str]], viewer_id: str | None) -> list[Profil
 def _get(path: str, params=None, viewer_id: str | None = None) -> dict[str, Any]:
     response = _request("GET", path, params=params, viewer_id=viewer_id)
     _raise_for_status(response)
-    return response.json()
+    return upstream.json_body(SERVICE, response)
 
 
 def _request(method: str, path: str, *, params=None, viewer_id: str | None = None):
-    config = current_app.config
-    headers = outgoing_headers()
-    if viewer_id is not None:
-        headers[USER_ID_HEADER] = str(viewer_id)
-    try:
-        return current_app.extensions[EXTENSION_KEY].request(
-            method,
-            config["USER_SERVICE_URL"].rstrip("/") + path,
-            params=params,
-            headers=headers,
-            timeout=(
-                config["UPSTREAM_CONNECT_TIMEOUT_SECONDS"],
-                config["UPSTREAM_READ_TIMEOUT_SECONDS"],
-            ),
-        )
-    except requests.RequestException as error:
-        raise UpstreamUnavailable(SERVICE, type(error).__name__) from error
+    return upstream.call(SERVICE, method, path, params=params, account_id=viewer_id)
 
 
 def _raise_for_status(response: requests.Response) -> None:
-    if response.status_code >= 500:
-        raise UpstreamUnavailable(SERVICE, f"HTTP {response.status_code}")
     if response.status_code >= 400:
         # A 4xx here means we sent something wrong: a bug, not an outage; let it be a 500.
         response.raise_for_status()

@@ -21,6 +21,7 @@ from webapp.comments import service as comments
 from webapp.extensions import db
 from webapp.models import Article, Comment
 from webapp.profiles import client as profiles
+from webapp.upstream import UpstreamUnavailable
 
 CONTENT_FILE = Path(__file__).with_name("content.yaml")
 POLL_SECONDS = 0.5
@@ -81,7 +82,7 @@ def _demo_author_ids(usernames: list[str], wait: float) -> dict[str, str]:
     while True:
         try:
             found = {name: profiles.profile_by_username(name, None) for name in usernames}
-        except profiles.UpstreamUnavailable as error:
+        except UpstreamUnavailable as error:
             if time.monotonic() >= deadline:
                 raise click.ClickException(
                     f"user_service at {url} does not answer ({error}). Start the stack first "

@@ -1,0 +1,111 @@
+"""Helpers webapp's tests share: the gateway's identity header, unique names, CSRF tokens
+read from forms, payloads that must render inert, and stand-ins at the upstream boundaries."""
+
+import re
+import uuid
+
+from titanium_common.identity import USER_ID_HEADER
+from webapp.accounts import client as auth_client
+
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+CSRF_FIELD = re.compile(rb'name="csrf_token" value="([^"]+)"')
+XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
+XSS_TAG = "<img src=x onerror=alert(4)>"  # tags cannot hold a slash, so no closing tags
+XSS_BODY = (
+    "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> "
+    '[click](javascript:alert(3)) <a href="data:text/html,x">d</a> <iframe src=//e></iframe>'
+)
+
+
+def as_user(profile) -> dict[str, str]:
+    """The identity header api_gateway adds for a signed-in caller."""
+    return {USER_ID_HEADER: profile.id}
+
+
+def unique(stem: str) -> str:
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The token a real browser would have read from a form on `path`."""
+    match = CSRF_FIELD.search(client.get(path).data)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1).decode()
+
+
+class ArticleWriter:
+    """Creates articles through the API, as a signed-in author would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def create(self, author, title=None, tags=None, **fields) -> dict:
+        article = {
+            "title": title or unique("Title"),
+            "description": "What it is about",
+            "body": "# Heading\n\nSome *markdown*.",
+            **fields,
+        }
+        if tags is not None:
+            article["tagList"] = tags
+        response = self.client.post(
+            "/api/articles", json={"article": article}, headers=as_user(author)
+        )
+        assert response.status_code == 201, response.json
+        return response.json["article"]
+
+
+class FakeAuthService:
+    """Replaces the auth_service calls of webapp.accounts.client, recording what was sent."""
+
+    def __init__(self, user_service):
+        self.user_service = user_service
+        self.accounts: dict[str, dict] = {}  # email -> {id, username, password, email, bio, image}
+        self.sent: list[tuple[str, dict]] = []
+        self.rejection: auth_client.AuthRejected | None = None
+
+    def _user(self, account: dict) -> dict:
+        return {
+            **{k: account[k] for k in ("email", "username", "bio", "image")},
+            "id": account["id"],
+        }
+
+    def register(self, username, email, password):
+        self.sent.append(("register", {"username": username, "email": email, "password": password}))
+        self._raise_if_told()
+        if email in self.accounts:
+            raise auth_client.AuthRejected(409, {"email": ["has already been taken"]})
+        profile = self.user_service.create(username)
+        self.accounts[email] = {
+            "id": profile.id, "username": username, "email": email, "password": password,
+            "bio": None, "image": None,
+        }  # fmt: skip
+        return self._user(self.accounts[email])
+
+    def login(self, email, password):
+        self.sent.append(("login", {"email": email, "password": password}))
+        self._raise_if_told()
+        account = self.accounts.get(email)
+        if account is None or account["password"] != password:
+            raise auth_client.AuthRejected(401, {"credentials": ["invalid"]})
+        return self._user(account)
+
+    def current_account(self, account_id):
+        return self._user(self._by_id(account_id))
+
+    def update_account(self, account_id, changes):
+        self.sent.append(("update", changes))
+        self._raise_if_told()
+        account = self._by_id(account_id)
+        account.update(changes)
+        self.user_service.profiles[account_id].update(
+            {k: account[k] for k in ("username", "bio", "image")}
+        )
+        return self._user(account)
+
+    def _by_id(self, account_id):
+        return next(a for a in self.accounts.values() if a["id"] == account_id)
+
+    def _raise_if_told(self):
+        if self.rejection:
+            raise self.rejection

@@ -1,0 +1,55 @@
+"""Who is viewing: the flask-login session holds only the account id; every request resolves it
+to a profile through user_service (one batched call, cached there). A session whose account no
+longer has a profile is cleared, so the page renders signed out."""
+
+from flask import Flask, g, session, url_for
+from flask_login import UserMixin, current_user
+
+from webapp.extensions import login_manager
+from webapp.profiles import client as profiles
+from webapp.ui import is_page_request, redirect_to
+from webapp.upstream import UpstreamUnavailable
+
+
+class SignedInUser(UserMixin):
+    """The viewer behind the session: the account id plus what the navbar shows."""
+
+    def __init__(self, profile: profiles.Profile):
+        self.id = profile.id
+        self.username = profile.username
+        self.image = profile.image
+
+
+def viewer_id() -> str | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_send_to_login)
+    app.before_request(_resolve_identity)
+
+
+def _load_user(account_id: str) -> SignedInUser | None:
+    try:
+        profile = profiles.profiles_by_ids([account_id], None).get(account_id)
+    except UpstreamUnavailable as error:
+        g.identity_error = error  # raised by `_resolve_identity`, outside flask-login
+        return None
+    if profile is None:
+        session.clear()  # the account is gone: render signed out from now on
+        return None
+    return SignedInUser(profile)
+
+
+def _send_to_login():
+    # The contract wants exactly /login (no ?next=); htmx must change the real URL.
+    return redirect_to(url_for("accounts.login"))
+
+
+def _resolve_identity() -> None:
+    if not is_page_request():
+        return
+    if current_user.is_anonymous and (error := g.pop("identity_error", None)):
+        raise error  # user_service is down: an error page beats a silent sign-out

@@ -1,0 +1,102 @@
+"""What the web UI's views share: redirects, return addresses, htmx partials, paging, avatars,
+error lines, and the marks that tell the gateway's edge cache what it may keep.
+
+Imports no view: every blueprint may use it.
+"""
+
+import functools
+import math
+from urllib.parse import urlsplit
+
+from flask import Response, g, make_response, request, url_for
+
+from titanium_common.caching import UNCHANGED_HEADER
+
+PAGE_SIZE = 10
+# Far beyond any real list; keeps (page - 1) * PAGE_SIZE within every database's integers.
+MAX_PAGE = 100_000
+DEFAULT_AVATAR = "default-avatar.svg"
+API_PREFIX = "/api/"
+# auth_service's keys mapped to what a person should read.
+FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
+
+
+def is_page_request() -> bool:
+    """A request for a page of the web UI (not the JSON API, not a static file)."""
+    return request.endpoint not in {None, "static"} and not request.path.startswith(API_PREFIX)
+
+
+def is_partial_request() -> bool:
+    """htmx swapping a fragment (a history restore after a cache miss needs the full page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def redirect_to(location: str) -> Response:
+    """303 after a form POST; htmx gets HX-Redirect so the browser's URL really changes."""
+    if request.htmx:
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = location
+        return response
+    response = Response(status=303)
+    response.headers["Location"] = location
+    return response
+
+
+def local_url(candidate: str | None, fallback: str) -> str:
+    """A return address from a form, kept only if it stays on this site (no open redirect)."""
+    if not candidate:
+        return fallback
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or not candidate.startswith("/") or "\\" in candidate:
+        return fallback
+    return candidate
+
+
+def public_page(view):
+    """Marks a GET view whose anonymous response the edge cache may keep."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.public_page = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def changes_no_page(view):
+    """For writes that change nothing any reader's page shows (sign-in, preview): the gateway's
+    edge cache keeps its pages instead of forgetting them all (titanium_common.caching)."""
+
+    @functools.wraps(view)
+    def marked(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers[UNCHANGED_HEADER] = "1"
+        return response
+
+    return marked
+
+
+def page_number() -> int:
+    """`?page=N` (1-based); anything unusable means the first page, anything huge the last."""
+    page = request.args.get("page", type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def page_count(total: int) -> int:
+    return max(math.ceil(total / PAGE_SIZE), 1)
+
+
+def avatar_url(image: str | None) -> str:
+    """A stored http(s) URL exactly as given; anything else is the default avatar."""
+    if image and urlsplit(image).scheme in {"http", "https"}:
+        return image
+    return url_for("static", filename=DEFAULT_AVATAR)
+
+
+def error_lines(errors: dict[str, list[str]]) -> list[str]:
+    """RealWorld errors as the UI shows them: "<field> <message>", one line each."""
+    return [
+        FRIENDLY_ERRORS.get((field, message), f"{field} {message}")
+        for field, messages in errors.items()
+        for message in messages
+    ]

@@ -1,0 +1,81 @@
+"""The one client webapp calls its upstreams (auth_service, user_service) with.
+
+One pooled session per app; every call has short timeouts and carries the request's correlation
+headers, and an upstream that does not answer, times out or fails (5xx) is UpstreamUnavailable,
+so a page answers 503 quickly instead of hanging. 4xx replies are the caller's to read.
+"""
+
+from typing import Any
+
+import requests
+from flask import Flask, current_app
+from requests.adapters import HTTPAdapter
+
+from titanium_common.context import outgoing_headers
+from titanium_common.identity import USER_ID_HEADER
+
+EXTENSION_KEY = "upstream_session"
+# Where each upstream lives: the setting that holds its base URL.
+BASE_URL_SETTINGS = {"auth_service": "AUTH_SERVICE_URL", "user_service": "USER_SERVICE_URL"}
+
+
+class UpstreamUnavailable(Exception):
+    """An upstream did not answer, timed out, failed (5xx) or answered something unreadable."""
+
+    def __init__(self, service: str, detail: str = "") -> None:
+        super().__init__(f"{service} is unavailable: {detail}")
+        self.service = service
+
+
+def init_app(app: Flask) -> None:
+    session = requests.Session()
+    # gunicorn runs a few threads per worker at most; keep that many connections warm.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    app.extensions[EXTENSION_KEY] = session
+
+
+def call(
+    service: str,
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    params: Any = None,
+    account_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> requests.Response:
+    """`service`'s reply to one request; `account_id` is sent as the verified caller."""
+    config = current_app.config
+    sent_headers = {**outgoing_headers(), **(headers or {})}
+    if account_id is not None:
+        sent_headers[USER_ID_HEADER] = str(account_id)
+    try:
+        response = current_app.extensions[EXTENSION_KEY].request(
+            method,
+            config[BASE_URL_SETTINGS[service]].rstrip("/") + path,
+            json=json,
+            params=params,
+            headers=sent_headers,
+            timeout=(
+                config["UPSTREAM_CONNECT_TIMEOUT_SECONDS"],
+                config["UPSTREAM_READ_TIMEOUT_SECONDS"],
+            ),
+        )
+    except requests.RequestException as error:
+        raise UpstreamUnavailable(service, type(error).__name__) from error
+    if response.status_code >= 500:
+        raise UpstreamUnavailable(service, f"HTTP {response.status_code}")
+    return response
+
+
+def json_body(service: str, response: requests.Response) -> dict[str, Any]:
+    """The reply's JSON object; anything else means the upstream is broken."""
+    try:
+        payload = response.json()
+    except ValueError as error:
+        raise UpstreamUnavailable(service, "reply is not JSON") from error
+    if not isinstance(payload, dict):
+        raise UpstreamUnavailable(service, "reply is not a JSON object")
+    return payload
