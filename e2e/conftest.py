@@ -7,8 +7,6 @@ stops at the end. Every test signs up its own people through the UI.
 """
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import pytest
@@ -23,15 +21,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-# A local stack for browsers: cheap password hashing, fast profile relay, no gateway rate limit
-# (one browser is one client making every request of the run).
-LOCAL_STACK_ENV = {
-    "ARGON2_TIME_COST": "1",
-    "ARGON2_MEMORY_COST": "8192",
-    "OUTBOX_RELAY_INTERVAL_SECONDS": "0.2",
-    "RATE_LIMIT_REQUESTS": "0",
-    "LOG_LEVEL": "WARNING",
-}
+# Names the deployment to test; unset, the local_stack plugin starts one.
+DEPLOYMENT_VARIABLE = "E2E_BASE_URL"
 
 expect.set_options(timeout=10_000)
 
@@ -44,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.output = str(REPORT_DIR / "artifacts")
     if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
         config.option.htmlpath = str(REPORT_DIR / "index.html")
+    if not os.environ.get(DEPLOYMENT_VARIABLE):
+        config.pluginmanager.import_plugin("e2e.local_stack")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -67,47 +60,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory):
+def base_url(request: pytest.FixtureRequest) -> str:
     """The site under test: E2E_BASE_URL, or a fresh local stack for this session."""
-    if deployed := os.environ.get("E2E_BASE_URL"):
-        yield deployed.rstrip("/")
-        return
-    from scripts.stack import Ports, StackConfig, free_port, launch
-
-    run = uuid.uuid4().hex[:8]
-    from_env = StackConfig.from_environment()
-    config = StackConfig(
-        var_dir=tmp_path_factory.mktemp("e2e-stack") / "var",
-        ports=Ports(*(free_port() for _ in range(5))),
-        postgres_server_url=from_env.postgres_server_url,
-        redis_url=from_env.redis_url,
-        workers=from_env.workers,
-        database_suffix=f"_e2e_{run}",
-        redis_namespace=f"e2e:{run}",
-        extra_env=LOCAL_STACK_ENV,
-    )
-    log_dir = REPORT_DIR / "stack-logs"
-    shutil.rmtree(log_dir, ignore_errors=True)
-    log_dir.mkdir(parents=True)
-    stack = launch(config, log_dir)
-    try:
-        yield stack.url
-    finally:
-        stack.shutdown(drop_databases=True)
-        if config.redis_url:
-            forget_redis_namespace(config.redis_url, config.redis_namespace)
-
-
-def forget_redis_namespace(redis_url: str, namespace: str) -> None:
-    """Delete what this run's stack kept in a shared Redis (some keys never expire)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        for key in client.scan_iter(match=f"{namespace}:*", count=500):
-            client.delete(key)
-    finally:
-        client.close()
+    if deployed := os.environ.get(DEPLOYMENT_VARIABLE):
+        return deployed.rstrip("/")
+    return request.getfixturevalue("local_stack_url")
 
 
 @pytest.fixture(params=[True, False], ids=["javascript-on", "javascript-off"])

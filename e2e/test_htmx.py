@@ -87,33 +87,30 @@ def test_search_follows_the_typing_and_pushes_the_url(page: Page, someone_else: 
 
 
 @pytest.mark.author
-def test_favorite_on_the_article_page_swaps_every_button_in_place(page: Page, someone_else: Page):
-    sign_up(someone_else)
-    slug = publish(someone_else)
-    sign_up(page)
-    page.goto(f"/article/{slug}")
-    page.evaluate(MARK)
-    buttons = page.locator(".favorite-form button")
-
-    buttons.first.click()
-
-    expect(buttons).to_have_text([re.compile(r"Unfavorite Article\s+\(1\)")] * 2)
-    expect(page).to_have_url(path_is(f"/article/{slug}"))
-    assert page.evaluate(MARKED)
-
-
-@pytest.mark.author
-def test_follow_swaps_every_button_in_place(page: Page, someone_else: Page):
+@pytest.mark.parametrize(
+    ("form", "pressed", "afterwards"),
+    [
+        (".favorite-form", 0, r"Unfavorite Article\s+\(1\)"),
+        (".follow-form", -1, r"Unfollow {writer}"),
+    ],
+    ids=["favorite", "follow"],
+)
+def test_article_page_buttons_swap_every_copy_in_place(
+    page: Page, someone_else: Page, form: str, pressed: int, afterwards: str
+):
+    # The article page shows each button twice (banner and under the body): pressing one copy
+    # swaps both, and the page is not reloaded.
     writer = sign_up(someone_else)
     slug = publish(someone_else)
     sign_up(page)
     page.goto(f"/article/{slug}")
     page.evaluate(MARK)
-    buttons = page.locator(".follow-form button")
+    buttons = page.locator(f"{form} button")
 
-    buttons.last.click()
+    buttons.nth(pressed).click()
 
-    expect(buttons).to_have_text([re.compile(rf"Unfollow {writer.username}")] * 2)
+    expected = re.compile(afterwards.format(writer=re.escape(writer.username)))
+    expect(buttons).to_have_text([expected] * 2)
     expect(page).to_have_url(path_is(f"/article/{slug}"))
     assert page.evaluate(MARKED)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import requests
 
 from scripts.stack import Ports, Stack, StackConfig, free_port, launch
+from tests.contract import check_response
 from titanium_common.testing import Backend, assert_reachable
 
 # A system test gets a fresh, fast stack: cheap password hashing, no throttling surprises.
@@ -42,12 +43,20 @@ def stop_stack(stack: Stack) -> None:
     stack.shutdown(drop_databases=True)
 
 
+def gateway_session() -> requests.Session:
+    """A session for talking to the gateway: every /api response it gets is checked against
+    the RealWorld contract (tests/contract.py) before the test sees it."""
+    session = requests.Session()
+    session.hooks["response"].append(check_response)
+    return session
+
+
 class Api:
     """A RealWorld client bound to the gateway's /api, with helpers for unique users."""
 
     def __init__(self, base_url: str):
         self.base = f"{base_url}/api"
-        self.session = requests.Session()
+        self.session = gateway_session()
 
     def call(self, method: str, path: str, token: str | None = None, **kwargs):
         headers = kwargs.pop("headers", {})

@@ -10,7 +10,7 @@ must never come from the cache.
 import pytest
 import requests
 
-from tests.support import unique
+from tests.support import gateway_session, unique
 from tests.web import Browser, parse_html, preview_of
 
 HTMX = {"HX-Request": "true"}
@@ -25,9 +25,11 @@ class AnonymousReader:
     def load(self, page) -> requests.Response:
         """GET a page: a path, or a (path, request headers) pair."""
         path, headers = page if isinstance(page, tuple) else (page, {})
-        return requests.get(
-            f"{self.base}{path}", headers=headers, allow_redirects=False, timeout=10
-        )
+        # A session of its own per load, as requests.get makes, so no cookie is ever kept.
+        with gateway_session() as session:
+            return session.get(
+                f"{self.base}{path}", headers=headers, allow_redirects=False, timeout=10
+            )
 
     def warm(self, *pages) -> None:
         """Load each page twice: the second load must be a cache hit (when the edge says)."""

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import requests
 
-from tests.support import unique
+from tests.support import gateway_session, unique
 
 # Elements that never have content or an end tag (HTML "void elements").
 VOID_ELEMENTS = frozenset(
@@ -163,7 +163,7 @@ class Browser:
 
     def __init__(self, base_url: str):
         self.base = base_url
-        self.session = requests.Session()
+        self.session = gateway_session()
         self.username: str | None = None
 
     def get(self, path: str, **kwargs) -> requests.Response:
