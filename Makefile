@@ -41,10 +41,12 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 test: $(INSTALLED) lint test-services test-system test-delivery e2e test-images ## Run every test (unit, integration, system, delivery, browser, images)
 
 .PHONY: lint
-lint: $(INSTALLED) ## Ruff lint and format check
-	@echo "==> ruff"
+lint: $(INSTALLED) ## Ruff lint and format check, import cycles, generated settings docs
+	@echo "==> ruff, import cycles, settings docs"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/python -m scripts.import_cycles
+	@$(BIN)/python -m scripts.settings_docs --check
 
 .PHONY: fmt
 fmt: $(INSTALLED) ## Format and autofix with ruff
