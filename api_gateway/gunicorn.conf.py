@@ -3,4 +3,11 @@
 from api_gateway.settings import SERVICE, SETTINGS
 from titanium_common.gunicorn_conf import gunicorn_settings
 
-globals().update(gunicorn_settings(SERVICE, SETTINGS, worker_class="aiohttp.GunicornWebWorker"))
+globals().update(
+    gunicorn_settings(
+        SERVICE,
+        SETTINGS,
+        app="api_gateway.app:create_app()",
+        worker_class="aiohttp.GunicornWebWorker",
+    )
+)

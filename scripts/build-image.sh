@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build one service image with buildx from the repository root into the local engine, where it is
-# scanned before anything leaves the machine; scripts/push-image.sh pushes that same image.
+# scanned before anything leaves the machine; scripts/push-image.sh pushes that same image. Every
+# image comes from the one root Dockerfile; the build argument SERVICE names the service.
 # Usage: scripts/build-image.sh <service-kebab-name>   (IMAGE_TAG, REGISTRY, PUSH, BUILDX_CACHE from the env)
 #   PUSH=1        push it right after the build (a laptop); CI pushes only once the scan passed
 #   BUILDX_CACHE  a buildx cache backend shared between runs, one scope per service (CI: gha)
@@ -13,8 +14,8 @@ registry="${REGISTRY:-ghcr.io/titanium-platform}"
 tag="${IMAGE_TAG:-dev}"
 image="${registry}/titanium-${service}:${tag}"
 
-if [[ ! -f "${folder}/Dockerfile" ]]; then
-  echo "no ${folder}/Dockerfile" >&2
+if [[ ! -f "${folder}/gunicorn.conf.py" ]]; then
+  echo "${service} is not a service: no ${folder}/gunicorn.conf.py" >&2
   exit 1
 fi
 
@@ -28,7 +29,8 @@ echo "==> ${image}"
 # --provenance=false: one plain image manifest, so what the engine holds (and Trivy scans) is
 # what the registry gets. The SBOM is the workflow's CycloneDX artifact.
 docker buildx build \
-  --file "${folder}/Dockerfile" \
+  --file Dockerfile \
+  --build-arg "SERVICE=${folder}" \
   --tag "${image}" \
   --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" \
   --label "org.opencontainers.image.source=https://github.com/titanium-platform/titanium" \

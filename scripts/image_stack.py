@@ -22,8 +22,10 @@ cluster itself provides is stood in for:
   that must exit 0 (podman 4.3 has no Job kind).
 - The Istio ingress: the smoke test (`helm test` and Argo CD PostSync hook) calls the gateway's
   Service instead.
+Every image comes from the one root Dockerfile, its build argument SERVICE naming the service.
 Where the pinned base image cannot be pulled (no registry is reachable here), `build` makes a
-local one from Debian's packages and substitutes it with `--build-context`, Dockerfiles untouched.
+local one from Debian's packages and substitutes it with `--build-context`, the Dockerfile
+untouched.
 """
 
 import argparse
@@ -46,6 +48,7 @@ from scripts.charts import deep_merge, load_yaml, render
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO / "var" / "image-stack"
+DOCKERFILE = REPO / "Dockerfile"
 SERVICE_CHART = REPO / "charts" / "titanium-service"
 PLATFORM_VALUES = REPO / "charts" / "titanium-platform" / "values.yaml"
 ENVIRONMENT = "local"
@@ -131,21 +134,23 @@ def image_exists(reference: str) -> bool:
 # --- images -----------------------------------------------------------------------------------
 
 
-def dockerfile(service: str) -> Path:
-    return REPO / service.replace("-", "_") / "Dockerfile"
+def package_of(service: str) -> str:
+    """The Dockerfile's SERVICE: the service's folder and package (snake_case)."""
+    return service.replace("-", "_")
 
 
 def pinned_base() -> str:
-    """The one base every stage of every Dockerfile names (name:tag@sha256:digest)."""
-    bases = {
-        line.split()[1]
-        for service in SERVICES
-        for line in dockerfile(service).read_text().splitlines()
-        if line.startswith("FROM ")
-    }
-    if len(bases) != 1:
-        raise SystemExit(f"the Dockerfiles name {len(bases)} bases; expected one: {bases}")
-    return bases.pop()
+    """The one image the Dockerfile pulls (name:tag@sha256:digest); its other stages build on it."""
+    stages, pulled = set(), set()
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("FROM "):
+            words = line.split()  # FROM <image> [AS <stage>]
+            if words[1] not in stages:
+                pulled.add(words[1])
+            stages.update(words[3:])
+    if len(pulled) != 1:
+        raise SystemExit(f"the Dockerfile pulls {len(pulled)} images; expected one: {pulled}")
+    return pulled.pop()
 
 
 def local_base() -> str:
@@ -227,7 +232,7 @@ def build() -> None:
     mounts = package_index_mounts()
     for service in SERVICES:
         image = image_of(service)
-        say(f"Building {image} from {dockerfile(service).relative_to(REPO)}")
+        say(f"Building {image} from the Dockerfile, SERVICE={package_of(service)}")
         started = time.monotonic()
         podman(
             "build",
@@ -239,8 +244,10 @@ def build() -> None:
             *mounts,
             "--label",
             f"org.opencontainers.image.revision={git_revision()}",
+            "--build-arg",
+            f"SERVICE={package_of(service)}",
             "-f",
-            str(dockerfile(service)),
+            str(DOCKERFILE),
             "-t",
             image,
             str(REPO),

@@ -129,16 +129,17 @@ class Process:
 def processes() -> dict[str, Process]:
     """Every long-running process of the stack, by name."""
 
-    def gunicorn(service: str, app: str) -> Process:
-        return Process(service, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app])
+    def gunicorn(service: str) -> Process:
+        # gunicorn.conf.py names the app, as in the images.
+        return Process(service, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"])
 
     relay = Process("auth_service", [*flask_command("auth_service"), "outbox", "relay"])
     return {
-        "auth_service": gunicorn("auth_service", "auth_service:create_app()"),
+        "auth_service": gunicorn("auth_service"),
         "outbox_relay": relay,
-        "user_service": gunicorn("user_service", "user_service:create_app()"),
-        "webapp": gunicorn("webapp", "webapp:create_app()"),
-        "api_gateway": gunicorn("api_gateway", "api_gateway.app:create_app()"),
+        "user_service": gunicorn("user_service"),
+        "webapp": gunicorn("webapp"),
+        "api_gateway": gunicorn("api_gateway"),
     }
 
 

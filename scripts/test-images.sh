@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test-images: build the four images from the committed Dockerfiles, serve Titanium from
+# make test-images: build the four images from the root Dockerfile, serve Titanium from
 # them exactly as the chart runs them (scripts/image_stack.py says how, and what stands in for
 # the cluster), check the running containers, then run the Playwright suites against that stack.
 # The stack always stops at the end; its logs stay in var/image-stack/logs/.

@@ -8,9 +8,11 @@ from titanium_common.backends import (
     database_on_server,
     drop_database,
     ensure_database,
+    resolve_database,
     service_database_url,
     with_installed_driver,
 )
+from titanium_common.settings import database_settings, load, redis_settings
 
 
 def test_sqlite_file_under_the_var_dir_by_default(tmp_path):
@@ -63,3 +65,59 @@ def test_ensure_database_creates_once_then_drop_removes_it():
 )
 def test_postgresql_urls_use_the_installed_driver(url, expected):
     assert with_installed_driver(url) == expected
+
+
+# --- resolve_database: a service's database from the stack-wide settings ---------------
+
+
+def backends(environ: dict, **overrides) -> dict:
+    declared = [*database_settings(), *redis_settings("svc")]
+    return resolve_database("svc", load(declared, overrides, environ=environ))
+
+
+def test_defaults_give_a_sqlite_file_under_the_var_dir_and_no_redis(tmp_path):
+    settings = backends({"TITANIUM_VAR_DIR": str(tmp_path)})
+
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'svc.db'}"
+    assert settings["REDIS_URL"] == ""
+    assert settings["REDIS_KEY_PREFIX"] == "titanium:svc:"
+
+
+def test_platform_wide_variables_give_each_service_its_own_database(tmp_path):
+    settings = backends(
+        {
+            "TITANIUM_POSTGRES_URL": "postgresql://postgres@db:5432",
+            "TITANIUM_REDIS_URL": "redis://cache:6379/0",
+            "TITANIUM_VAR_DIR": str(tmp_path / "var"),
+        }
+    )
+
+    assert settings["DATABASE_URL"] == "postgresql+psycopg2://postgres@db:5432/titanium_svc"
+    assert settings["REDIS_URL"] == "redis://cache:6379/0"
+    assert not (tmp_path / "var").exists()
+
+
+def test_per_service_variables_win_over_the_platform_wide_ones():
+    settings = backends(
+        {
+            "TITANIUM_POSTGRES_URL": "postgresql://postgres@db:5432",
+            "TITANIUM_REDIS_URL": "redis://cache:6379/0",
+            "DATABASE_URL": "postgresql://u@h/mine",
+            "REDIS_URL": "redis://other:6379/1",
+        }
+    )
+
+    assert settings["DATABASE_URL"] == "postgresql+psycopg2://u@h/mine"
+    assert settings["REDIS_URL"] == "redis://other:6379/1"
+
+
+def test_an_empty_redis_url_turns_redis_off_even_with_a_platform_redis():
+    settings = backends({"TITANIUM_REDIS_URL": "redis://cache:6379/0", "REDIS_URL": ""})
+
+    assert settings["REDIS_URL"] == ""
+
+
+def test_a_test_override_wins_over_the_environment():
+    settings = backends({"TITANIUM_REDIS_URL": "redis://cache:6379/0"}, REDIS_URL="")
+
+    assert settings["REDIS_URL"] == ""

@@ -12,6 +12,7 @@ def test_settings_come_from_the_declared_server_settings(monkeypatch):
     settings = gunicorn_settings("svc", DECLARED)
 
     assert settings["bind"] == "127.0.0.1:8123"  # the service's own default port
+    assert settings["wsgi_app"] == "svc:create_app()"  # one command starts any service
     assert settings["workers"] == 2
     assert settings["worker_class"] == "sync"
     assert settings["logconfig_dict"]["formatters"]["json"]["service"] == "svc"
@@ -28,7 +29,10 @@ def test_several_workers_share_metrics_through_a_multiprocess_dir(monkeypatch):
     # gunicorn_settings exports the directory to its workers through os.environ: isolate it.
     monkeypatch.setattr(os, "environ", {"WEB_CONCURRENCY": "3"})
 
-    settings = gunicorn_settings("svc", DECLARED, worker_class="aiohttp.GunicornWebWorker")
+    settings = gunicorn_settings(
+        "svc", DECLARED, app="svc.app:create_app()", worker_class="aiohttp.GunicornWebWorker"
+    )
 
     assert os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     assert settings["worker_class"] == "aiohttp.GunicornWebWorker"
+    assert settings["wsgi_app"] == "svc.app:create_app()"

@@ -4,10 +4,14 @@
 (`titanium_<service>`). Without it, each service uses a SQLite file under the var dir.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
+
+REPO_DIR = Path(__file__).resolve().parents[2]
 
 
 def service_database_url(service: str, postgres_server_url: str, var_dir: str) -> str:
@@ -58,3 +62,17 @@ def drop_database(url: str) -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def resolve_database(service: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """An empty DATABASE_URL made from the stack-wide settings (after any override), with the
+    installed driver named."""
+    resolved = dict(settings)
+    if "DATABASE_URL" in resolved:
+        if not resolved["DATABASE_URL"]:
+            var_dir = REPO_DIR / resolved["TITANIUM_VAR_DIR"]  # an absolute one stays as it is
+            resolved["DATABASE_URL"] = service_database_url(
+                service, resolved["TITANIUM_POSTGRES_URL"], str(var_dir)
+            )
+        resolved["DATABASE_URL"] = with_installed_driver(resolved["DATABASE_URL"])
+    return resolved

@@ -15,8 +15,14 @@ SERVER_SETTINGS = frozenset(setting.name for setting in server_settings(port=0))
 
 
 def gunicorn_settings(
-    service: str, declared: Sequence[Setting], *, worker_class: str | None = None
+    service: str,
+    declared: Sequence[Setting],
+    *,
+    app: str | None = None,
+    worker_class: str | None = None,
 ) -> dict:
+    """Gunicorn's settings for `service`. `app` is what it serves (`<service>:create_app()` by
+    default), so one command, `gunicorn -c gunicorn.conf.py`, starts any service."""
     # Only the server's own settings: the app reads (and checks) the rest in each worker.
     server = load([setting for setting in declared if setting.name in SERVER_SETTINGS])
     workers, threads = server.WEB_CONCURRENCY, server.WEB_THREADS
@@ -29,6 +35,7 @@ def gunicorn_settings(
             multiprocess.mark_process_dead(worker.pid)
 
     return {
+        "wsgi_app": app or f"{service}:create_app()",
         "bind": f"{server.HOST}:{server.PORT}",
         "workers": workers,
         "threads": threads,

@@ -23,10 +23,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from titanium_common import context
+from titanium_common.backends import resolve_database
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.identity import USER_ID_HEADER
 from titanium_common.logging import configure_logging
-from titanium_common.settings import Setting, load, resolve_database
+from titanium_common.settings import Setting, load
 
 ReadinessCheck = Callable[[], str]
 """Returns a short description of the dependency (e.g. 'postgresql'); raises if it is down."""

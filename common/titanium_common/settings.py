@@ -9,10 +9,7 @@ declarations generate `.env.example` and the README's configuration table
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-from titanium_common.backends import service_database_url, with_installed_driver
 
 
 class MissingSetting(RuntimeError):
@@ -126,8 +123,6 @@ def load(
 BACKENDS = "Backends (the whole stack)"
 EVERY_SERVICE = "Every service"
 
-REPO_DIR = Path(__file__).resolve().parents[2]
-
 
 def server_settings(port: int) -> list[Setting]:
     """The HTTP server (gunicorn) and logs, for every service."""
@@ -227,20 +222,6 @@ def database_settings() -> list[Setting]:
             EVERY_SERVICE,
         ),
     ]
-
-
-def resolve_database(service: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """An empty DATABASE_URL made from the stack-wide settings (after any override), with the
-    installed driver named."""
-    resolved = dict(settings)
-    if "DATABASE_URL" in resolved:
-        if not resolved["DATABASE_URL"]:
-            var_dir = REPO_DIR / resolved["TITANIUM_VAR_DIR"]  # an absolute one stays as it is
-            resolved["DATABASE_URL"] = service_database_url(
-                service, resolved["TITANIUM_POSTGRES_URL"], str(var_dir)
-            )
-        resolved["DATABASE_URL"] = with_installed_driver(resolved["DATABASE_URL"])
-    return resolved
 
 
 def every_setting(declarations: Iterable[Sequence[Setting]]) -> list[Setting]:

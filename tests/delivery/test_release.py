@@ -7,8 +7,9 @@ and open a pull request against main, and neither may ever touch main. What Argo
 the written pointer is checked with Helm's own engine.
 
 scripts/e2e-kind.sh runs with fake kind, kubectl, helm, docker and make on PATH: with DIGESTS it
-must deploy exactly those digests and build nothing, and it must stop before the Playwright
-suites unless NetworkPolicy is proven enforced.
+must deploy exactly those digests and build nothing (without, build each image from the one
+Dockerfile), and it must stop before the Playwright suites unless NetworkPolicy is proven
+enforced.
 """
 
 import base64
@@ -386,9 +387,11 @@ def kind_e2e(tmp_path) -> SimpleNamespace:
     (tree / "argocd" / "apps").mkdir(parents=True)
     shutil.copy2(ROOT / "argocd" / "apps" / "values.yaml", tree / "argocd" / "apps" / "values.yaml")
     (tree / ".venv").symlink_to(ROOT / ".venv")
-    for service in SERVICES:  # what a build would read: proof that none is attempted is below
-        (tree / service.replace("-", "_")).mkdir()
-        (tree / service.replace("-", "_") / "Dockerfile").write_text("FROM scratch\n")
+    # What a build reads: the one Dockerfile and each service's folder.
+    shutil.copy2(ROOT / "Dockerfile", tree / "Dockerfile")
+    for service in SERVICES:
+        folder = service.replace("-", "_")
+        shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("tests"))
     bin_dir = tmp_path / "fake-tools"
     bin_dir.mkdir()
     for tool in ("kind", "kubectl", "helm", "docker", "make", "sudo"):
@@ -464,6 +467,36 @@ def test_e2e_runs_exactly_the_pushed_digests_and_builds_nothing(kind_e2e):
     # The suites run last, through the ingress.
     assert calls[-1]["tool"] == "make" and calls[-1]["args"] == ["e2e"]
     assert calls[-1]["E2E_BASE_URL"] == "http://titanium.local"
+
+
+def test_e2e_on_a_laptop_builds_every_service_from_the_one_dockerfile(kind_e2e):
+    del kind_e2e.env["DIGESTS"]  # no pushed images: the script builds them
+    result, calls = run_e2e(kind_e2e, IMAGE_TAG="laptop")
+    assert result.returncode == 0, result.stderr
+    images = {s: f"ghcr.io/titanium-platform/titanium-{s}:laptop" for s in SERVICES}
+    builds = {
+        c["args"][c["args"].index("--tag") + 1]: c["args"]
+        for c in calls
+        if c["tool"] == "docker" and c["args"][:2] == ["buildx", "build"]
+    }
+    assert set(builds) == set(images.values())
+    for service, image in images.items():
+        args = builds[image]
+        assert args[args.index("--file") + 1] == "Dockerfile", service
+        assert args[args.index("--build-arg") + 1] == f"SERVICE={service.replace('-', '_')}"
+        assert args[-1] == ".", "the context is the repository root"
+    loaded = [c["args"] for c in calls if c["tool"] == "kind" and c["args"][:1] == ["load"]]
+    assert sorted(loaded) == sorted(
+        ["load", "docker-image", "--name", "titanium-e2e", image] for image in images.values()
+    )
+    installs = {
+        c["args"][2]: sets(c)
+        for c in calls
+        if c["tool"] == "helm" and c["args"][:2] == ["upgrade", "--install"]
+    }
+    for service in SERVICES:
+        assert "image.tag=laptop" in installs[service], service
+    assert not [c for c in calls if c["tool"] == "docker" and "push" in c["args"]]
 
 
 def test_e2e_stops_before_the_suites_when_network_policy_is_not_enforced(kind_e2e):
