@@ -18,6 +18,7 @@ For a response to a path under /api:
 """
 
 import functools
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +31,19 @@ from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_schema_validator import OAS31Validator
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "openapi.yml"
+# The shared reference, never copied into the repository: REALWORLD_OPENAPI when set, else the
+# `shared` folder beside the checkout, else the workplace's /work/shared (where CI's clean clone
+# may live elsewhere).
+SPEC_CANDIDATES = [
+    Path(path)
+    for path in (
+        os.environ.get("REALWORLD_OPENAPI", ""),
+        Path(__file__).resolve().parents[2] / "shared" / "realworld" / "openapi.yml",
+        "/work/shared/realworld/openapi.yml",
+    )
+    if path
+]
+SPEC_PATH = next((path for path in SPEC_CANDIDATES if path.is_file()), SPEC_CANDIDATES[0])
 API_PREFIX = "/api"
 ANY_OPERATION = ("*", "*")
 
@@ -74,8 +87,9 @@ def check_response(response: requests.Response, *args, **kwargs) -> None:
 def spec_document() -> dict:
     if not SPEC_PATH.is_file():
         raise ContractViolation(
-            f"the RealWorld contract is missing: expected {SPEC_PATH} (the shared reference, "
-            "checked out next to this repository)"
+            "the RealWorld contract is missing: looked for "
+            + ", ".join(map(str, SPEC_CANDIDATES))
+            + " (set REALWORLD_OPENAPI to the shared reference's openapi.yml)"
         )
     return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 
