@@ -5,6 +5,7 @@ import math
 from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from webapp import authors
 from webapp.accounts import client
 from webapp.identity import SignedInUser
 from webapp.profiles.client import Profile
@@ -30,6 +31,7 @@ def _rejection_lines(rejection: client.AuthRejected) -> list[str]:
 def _sign_in(user: dict) -> None:
     session.clear()  # a fresh session (and CSRF token) for the new identity
     profile = Profile(client.account_id(user), user["username"], user["bio"], user["image"], False)
+    authors.remember(profile)  # pages resolve the viewer from this copy until events refresh it
     login_user(SignedInUser(profile))
 
 
