@@ -62,16 +62,16 @@ def test_a_signed_in_page_resolves_the_reader_without_user_service(
     assert user_service.calls == []
 
 
-@pytest.mark.parametrize("page", ["/article/{slug}", "/profile/{author}"])
+@pytest.mark.parametrize("path", ["/article/{slug}", "/profile/{author}"])
 def test_where_following_matters_the_page_says_it_is_unknown(
-    client, people, sign_in, published, author, down, page
+    client, people, sign_in, published, author, down, path
 ):
     reader = sign_in(people("reader"))
     down.failure_status = None
     client.get("/")  # the reader's copy, made while user_service was still up
     down.failure_status = 503
 
-    response = client.get(page.format(slug=published, author=author.username))
+    response = client.get(path.format(slug=published, author=author.username))
 
     assert response.status_code == 200
     assert UNAVAILABLE in response.data
