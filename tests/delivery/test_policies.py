@@ -215,8 +215,9 @@ def test_auth_service_reaches_only_the_internal_upserts_of_the_services_it_deliv
         assert reaches(
             egress,
             port,
-            lambda peer, name=service: peer.get("podSelector", {}).get("matchLabels")
-            == {"app.kubernetes.io/name": name},
+            lambda peer, name=service: (
+                peer.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": name}
+            ),
         ), service
 
 
