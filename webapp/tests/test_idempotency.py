@@ -207,3 +207,19 @@ def test_a_double_submitted_comment_form_adds_one_comment(
     assert count_rows(app, Comment, body=form["body"]) == 1
     if htmx:  # the repeat swaps in the same list, the comment in it once
         assert second.data.count(form["body"].encode()) == 1
+
+
+def test_a_form_sent_back_with_other_fields_creates_a_new_article(app, client, sign_in, author):
+    """The Back button brings the form back with its old key; edited and sent, it is a new
+    submission, not a conflict the reader could do nothing about."""
+    sign_in(author)
+    key = form_key(client.get("/editor").data)
+    first = {"title": unique("First"), "description": "d", "body": "b", "idempotency_key": key}
+    client.post("/editor", data=first)
+
+    edited = {**first, "title": unique("Second")}
+    second = client.post("/editor", data=edited)
+
+    assert second.status_code == 303
+    assert count_rows(app, Article, title=first["title"]) == 1
+    assert count_rows(app, Article, title=edited["title"]) == 1

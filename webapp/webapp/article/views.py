@@ -4,10 +4,9 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
-from titanium_common.idempotency import IDEMPOTENCY_KEY_FIELD
 from webapp.articles import service as articles
 from webapp.comments import service as comments
-from webapp.idempotency import keys
+from webapp.idempotency import form_claim
 from webapp.identity import viewer_id
 from webapp.ui import error_lines, is_partial_request, local_url, public_page, redirect_to
 
@@ -67,11 +66,7 @@ def add_comment(slug: str):
     comment: a repeat answers as the first did."""
     body = request.form.get("body", "")
     try:
-        claim = keys.claim(
-            current_user.id,
-            key=request.form.get(IDEMPOTENCY_KEY_FIELD) or None,
-            replay=lambda _stored: _comments_answer(slug),
-        )
+        claim = form_claim(current_user.id, replay=lambda _stored: _comments_answer(slug))
         comments.add_comment(
             slug,
             current_user.id,

@@ -4,10 +4,9 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
-from titanium_common.idempotency import IDEMPOTENCY_KEY_FIELD
 from webapp import markdown
 from webapp.articles import service as articles
-from webapp.idempotency import keys
+from webapp.idempotency import form_claim
 from webapp.ui import changes_no_page, error_lines, redirect_to
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -37,7 +36,7 @@ def new():
     # The form's key (one per rendering) makes a double submit, or a browser's retry, create one
     # article: a repeat is sent where the first went.
     try:
-        claim = keys.claim(current_user.id, key=request.form.get(IDEMPOTENCY_KEY_FIELD) or None)
+        claim = form_claim(current_user.id)
         article = articles.create_article(
             current_user.id,
             fields,
