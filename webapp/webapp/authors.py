@@ -10,10 +10,10 @@ answer, which pages say and the API shows as false.
 Call these before a write starts: a read-through keeps what it learnt on a connection of its own.
 """
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +28,7 @@ from webapp.upstream import UpstreamUnavailable
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Snapshot:
     """An account's public profile at `version`, as auth_service's outbox delivers it."""
 
@@ -64,9 +64,7 @@ def profile_of(account_id, viewer_id=None) -> Profile:
 def profile_by_id(account_id) -> Profile | None:
     """The author with this account id, None if nobody is. Raises UpstreamUnavailable when the
     id is unknown here and user_service, which could know it, does not answer."""
-    found = _local(Author.id == account_uuid(account_id))
-    if not found:
-        found = _read_through(profiles.lookup(ids=[str(account_id)]))
+    found = _here_or_asked(Author.id == account_uuid(account_id), ids=[str(account_id)])
     author = found.get(str(account_id))
     return None if author is None else _profile(author, set())
 
@@ -74,9 +72,7 @@ def profile_by_id(account_id) -> Profile | None:
 def profile_by_username(username: str, viewer_id=None) -> Profile | None:
     """The author called `username`, None if nobody is. Raises UpstreamUnavailable when the name
     is unknown here and user_service, which could know it, does not answer."""
-    found = _local(Author.username == username)
-    if not found:
-        found = _read_through(profiles.lookup(usernames=[username]))
+    found = _here_or_asked(Author.username == username, usernames=[username])
     if not found:
         return None
     # Two copies can hold one name for a moment (renames arriving out of order): the newer one.
@@ -86,7 +82,7 @@ def profile_by_username(username: str, viewer_id=None) -> Profile | None:
 
 def apply_snapshot(account_id: uuid.UUID, snapshot: Snapshot) -> Author:
     """Keep `snapshot` unless the copy here is as new or newer (idempotent, version-ordered)."""
-    db.session.execute(_upsert([{"id": account_id, **snapshot.__dict__}]))
+    db.session.execute(_upsert([{"id": account_id, **dataclasses.asdict(snapshot)}]))
     db.session.commit()
     return db.session.get(Author, account_id, populate_existing=True)
 
@@ -101,6 +97,11 @@ def remember(profile: Profile) -> None:
 
 def _local(where) -> dict[str, Author]:
     return {str(author.id): author for author in db.session.scalars(sa.select(Author).where(where))}
+
+
+def _here_or_asked(where, **keys) -> dict[str, Author]:
+    """The copies matching `where`; with none here, what user_service knows of `keys` (kept)."""
+    return _local(where) or _read_through(profiles.lookup(**keys))
 
 
 def _read_through(found: list[dict]) -> dict[str, Author]:

@@ -3,8 +3,8 @@ request/g, shared by the JSON API and the web UI. Errors are the contract's ApiE
 
 Authors come from webapp's own copies (webapp.authors). `following=False` leaves out whom the
 viewer follows (a page of previews never shows it), which saves the one user_service call a
-signed-in viewer's list would cost. A write builds its reply before it commits (webapp.writes):
-`before_commit` receives that reply's ArticleView.
+signed-in viewer's list would cost. A write builds its reply before it commits (webapp.writes);
+creating one hands that reply's ArticleView to `before_commit`.
 """
 
 import math
@@ -190,9 +190,7 @@ def check_editable(slug: str, editor_id, *, lock: bool = False) -> Article:
     return article
 
 
-def update_article(
-    slug: str, editor_id, fields: dict, *, draft: bool | None = None, before_commit=None
-) -> ArticleView:
+def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = None) -> ArticleView:
     """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes."""
     original = check_editable(slug, editor_id)
     values = _validated(fields, partial=True)
@@ -219,7 +217,7 @@ def update_article(
         favorited = bool(_favorited_among([article], editor_id))
         return _view(article, author, favorited=favorited)
 
-    return committed(attempt, before_commit)
+    return committed(attempt)
 
 
 def delete_article(slug: str, editor_id) -> None:

@@ -1,6 +1,7 @@
 """user_service (owner of profiles and follows), asked through webapp.upstream: lookups for
 authors not copied here yet (webapp.authors), whom a viewer follows, and following itself."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ class Profile:
         )
 
 
-def lookup(ids: list[str] = (), usernames: list[str] = ()) -> list[dict[str, Any]]:
+def lookup(ids: Sequence[str] = (), usernames: Sequence[str] = ()) -> list[dict[str, Any]]:
     """user_service's profiles (id, username, bio, image, version) for these keys, unknown ones
     left out, in one call per 100 keys."""
     keys = [("id", account_id) for account_id in ids] + [("username", name) for name in usernames]
