@@ -185,13 +185,13 @@ class Claim:
             stored = self._db.session.get(self._model, (self.caller, self.key))
         if stored is None or _as_utc(stored.created_at) < utc_now() - KEY_LIFETIME:
             return  # unused, or expired: free again (`record` deletes the expired row)
+        same_request = stored.fingerprint == self.fingerprint
+        reply = StoredReply(stored.status, dict(stored.headers), stored.body)
         # This request ends here, and whatever it has written so far must not be kept.
         self._db.session.rollback()
-        if stored.fingerprint != self.fingerprint:
+        if not same_request:
             raise ApiError.one(422, IDEMPOTENCY_KEY_HEADER, REUSED)
-        response = make_response(
-            self._replay(StoredReply(stored.status, dict(stored.headers), stored.body))
-        )
+        response = make_response(self._replay(reply))
         response.headers[REPLAYED_HEADER] = "true"
         response.headers[UNCHANGED_HEADER] = "1"  # a replay writes nothing: pages stay as they are
         abort(response)
