@@ -81,18 +81,11 @@ def profile_by_username(username: str, viewer_id=None) -> Profile | None:
 
 
 def apply_snapshot(account_id: uuid.UUID, snapshot: Snapshot) -> Author:
-    """Keep `snapshot` unless the copy here is as new or newer (idempotent, version-ordered)."""
+    """Keep `snapshot` unless the copy here is as new or newer (idempotent, version-ordered):
+    from the outbox, or from a reply of auth_service (sign-in, settings) read at once."""
     db.session.execute(_upsert([{"id": account_id, **dataclasses.asdict(snapshot)}]))
     db.session.commit()
     return db.session.get(Author, account_id, populate_existing=True)
-
-
-def remember(profile: Profile) -> None:
-    """A copy from auth_service's sign-in reply, for an account not copied here yet (version 0:
-    any event replaces it), so the signed-in pages need no user_service."""
-    values = {"id": account_uuid(profile.id), "username": profile.username}
-    with db.engine.begin() as connection:
-        connection.execute(_upsert([{**values, "bio": profile.bio, "image": profile.image}]))
 
 
 def _local(where) -> dict[str, Author]:

@@ -99,7 +99,7 @@ class Author(db.Model):
     username: Mapped[str] = mapped_column(sa.String(255), index=True)
     bio: Mapped[str | None] = mapped_column(sa.Text)
     image: Mapped[str | None] = mapped_column(sa.Text)
-    # auth_service's profile version; 0 for a copy from a sign-in reply (any event replaces it).
+    # auth_service's profile version (0: from a source that did not say; any snapshot replaces it).
     version: Mapped[int] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
 

@@ -11,6 +11,7 @@ from auth_service.models import Account, IdempotencyKey, OutboxEvent
 from tests.conftest import account_id, new_user
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.idempotency import utc_now
+from titanium_common.identity import PROFILE_VERSION_HEADER
 
 
 def register(client, user: dict, key: str):
@@ -40,6 +41,7 @@ def test_a_retry_with_the_same_key_gets_the_first_reply_and_creates_nothing(clie
     )
     assert accounts_with(user["email"]) == 1
     assert again.headers[UNCHANGED_HEADER] == "1"
+    assert again.headers[PROFILE_VERSION_HEADER] == "1"
     events = sa.select(sa.func.count()).where(
         OutboxEvent.account_id == account_id(first.json["user"]["token"])
     )
