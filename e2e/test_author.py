@@ -5,7 +5,7 @@ off (the `visitor` fixture); the htmx-only parts are asserted in test_htmx.py.""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from e2e.steps import (
     PASSWORD,
@@ -115,6 +115,35 @@ def test_author_saves_a_draft_then_publishes_it(visitor: Page, someone_else: Pag
     expect(visitor.locator(".draft-note")).to_have_count(0)
     someone_else.goto("/")
     expect(preview_of(someone_else, slug).locator("h1")).to_have_text(title)
+
+
+def test_a_new_article_sent_twice_is_published_once(visitor: Page):
+    """A double submit or a browser's retry of the editor's form: the form carries a key made
+    for its rendering, so the same POST sent again answers like the first and creates nothing."""
+    author = sign_up(visitor)
+    title = unique("Sent twice ")
+    visitor.goto("/editor")
+    fill_editor(visitor, title, "Once only", "One article, however often it is sent.")
+    replies = []
+
+    def send_twice(route: Route) -> None:
+        """The browser's POST reaches the site twice, byte for byte; the page sees the second."""
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        replies.extend(route.fetch(max_redirects=0) for _ in range(2))
+        route.fulfill(response=replies[-1])
+
+    visitor.route("**/editor", send_twice)
+    visitor.get_by_role("button", name="Publish Article").click()
+
+    expect(visitor.locator("h1")).to_have_text(title)
+    assert [reply.status for reply in replies] == [303, 303]
+    assert replies[1].headers["location"] == replies[0].headers["location"]
+    assert replies[1].headers["idempotent-replayed"] == "true"
+    visitor.unroute("**/editor")
+    visitor.goto(f"/profile/{author.username}")
+    expect(visitor.locator(".article-preview h1").filter(has_text=title)).to_have_count(1)
 
 
 def test_author_edits_an_article(visitor: Page, someone_else: Page):

@@ -10,9 +10,11 @@ copy is still it); on a miss, fetch it once for every concurrent reader of it, w
 client's conditions so that the whole page comes back and can be kept, and keep it.
 
 Invalidation by generation: every write the gateway passes on (a method other than GET, HEAD or
-OPTIONS, answered below 400 by any upstream) moves the cache to a new generation before the writer
-gets its answer, and a page is kept under the generation read *before* it was fetched. So once a
-write has been answered, no reader gets a page from before it.
+OPTIONS, to any upstream) moves the cache to a new generation before the writer gets its answer,
+whatever that answer is (a 500 or 503 may come after the commit) and when none comes (a timeout,
+a broken connection), unless the upstream marked it X-Titanium-Unchanged; a page is kept under
+the generation read *before* it was fetched. So once a write has been answered, no reader gets a
+page from before it.
 
 Where: in Redis when REDIS_URL is set, shared by every worker and replica, the generation and the
 page read in one round trip. Otherwise an LRU in this process, coherent for one process only: with

@@ -159,12 +159,16 @@ def upstream_headers(
 
 
 def changes_pages(request: web.Request, reply: aiohttp.ClientResponse) -> bool:
-    """A write the upstream accepted, unless it says the write changed nothing pages show."""
-    return (
-        request.method not in SAFE_METHODS
-        and reply.status < 400
-        and UNCHANGED_HEADER not in reply.headers
-    )
+    """A write, whatever its answer, unless the upstream says it changed nothing pages show: a
+    503 or 500 can come after the commit, so only the upstream knows (titanium_common.service
+    marks every refused write that wrote nothing)."""
+    return request.method not in SAFE_METHODS and UNCHANGED_HEADER not in reply.headers
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """Whether a request that failed this way may have reached the upstream (and been done):
+    everything but a connection that was never made."""
+    return not isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
 
 
 def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
@@ -196,10 +200,13 @@ async def forward(
             data=request.content if request.body_exists else None,
             allow_redirects=False,
         )
-    except TimeoutError:
-        errors.labels(upstream, "timeout").inc()
-        raise GatewayError(504, "upstream", f"{upstream} timed out") from None
-    except aiohttp.ClientError as error:
+    except (TimeoutError, aiohttp.ClientError) as error:
+        if request.method not in SAFE_METHODS and may_have_arrived(error):
+            # A write that may have been done, unheard: no page from before it may be served.
+            await request.app[edge_cache_key].invalidate()
+        if isinstance(error, TimeoutError):
+            errors.labels(upstream, "timeout").inc()
+            raise GatewayError(504, "upstream", f"{upstream} timed out") from None
         errors.labels(upstream, "unavailable").inc()
         log.warning("upstream unavailable", extra={"upstream": upstream, "error": repr(error)})
         raise GatewayError(502, "upstream", f"{upstream} is unavailable") from None

@@ -1,4 +1,5 @@
-"""Accounts (owned here) and the outbox of profile changes owed to user_service."""
+"""Accounts (owned here), the outbox of profile changes owed to the services that keep copies,
+and the Idempotency-Keys of registrations."""
 
 import uuid
 from datetime import UTC, datetime
@@ -7,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth_service.extensions import db
+from auth_service.outbox.destinations import FIRST_DESTINATION
+from titanium_common.idempotency import IdempotencyRecord
 
 
 def utc_now() -> datetime:
@@ -45,7 +48,8 @@ sa.Index("uq_accounts_username_lower", sa.func.lower(Account.username), unique=T
 
 
 class OutboxEvent(db.Model):
-    """A full profile snapshot to PUT to user_service, written in the account's transaction."""
+    """A full profile snapshot to PUT to one destination (outbox.destinations), written in the
+    account's transaction: one row per destination, each delivered on its own."""
 
     __tablename__ = "outbox_events"
     __table_args__ = (
@@ -62,9 +66,17 @@ class OutboxEvent(db.Model):
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
     )
     account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    # The server default covers rows of a release that knew only user_service.
+    destination: Mapped[str] = mapped_column(sa.String(32), server_default=FIRST_DESTINATION)
     payload: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class IdempotencyKey(IdempotencyRecord, db.Model):
+    """Replies of registrations by Idempotency-Key (titanium_common.idempotency)."""
+
+    __tablename__ = "idempotency_keys"

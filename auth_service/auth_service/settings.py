@@ -36,6 +36,12 @@ SETTINGS = [
         "user_service's base URL (the outbox relay delivers profile changes there)",
         SERVICE,
     ),
+    Setting(
+        "WEBAPP_URL",
+        "http://127.0.0.1:8081",
+        "webapp's base URL (auth_service's outbox relay delivers author profiles there)",
+        SERVICE,
+    ),
     # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
     Setting(
         "ARGON2_TIME_COST",

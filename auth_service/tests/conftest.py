@@ -1,6 +1,8 @@
 """Fixtures: one app per backend (SQLite; PostgreSQL + Redis when configured), schema built by
-the migrations, a fake user_service over real HTTP, and helpers to register and sign in."""
+the migrations, fakes of the outbox's destinations (user_service, webapp) over real HTTP, and
+helpers to register and sign in."""
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -39,6 +41,7 @@ def app_settings(tmp_path_factory):
     return {
         "SIGNING_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
         "USER_SERVICE_URL": UNREACHABLE_URL,
+        "WEBAPP_URL": UNREACHABLE_URL,
         "RELAY_METRICS_PORT": 0,
         **CHEAP_ARGON2,
     }
@@ -105,17 +108,15 @@ def users(client):
     return UserActions(client)
 
 
-class FakeUserService:
-    """user_service's side of `PUT /internal/profiles/<id>`, idempotent by version."""
+class FakeReceiver:
+    """A destination's side of the outbox (`PUT <path>/<id>`), idempotent by version."""
 
-    def __init__(self):
+    def __init__(self, path: str):
         self.profiles: dict[str, dict] = {}
         self.received: list[tuple[str, dict]] = []
         self.answer_status = 200
-        app = Flask("fake_user_service")
-        app.add_url_rule(
-            "/internal/profiles/<account_id>", view_func=self.put_profile, methods=["PUT"]
-        )
+        app = Flask("fake_receiver")
+        app.add_url_rule(f"{path}/<account_id>", view_func=self.put_profile, methods=["PUT"])
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -133,9 +134,8 @@ class FakeUserService:
         return [profile for key, profile in self.received if key == account_id]
 
 
-@pytest.fixture(scope="session")
-def fake_user_service_server():
-    fake = FakeUserService()
+@contextlib.contextmanager
+def serving(fake: FakeReceiver):
     thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
     thread.start()
     yield fake
@@ -143,14 +143,35 @@ def fake_user_service_server():
     thread.join()
 
 
+@pytest.fixture(scope="session")
+def fake_user_service_server():
+    with serving(FakeReceiver("/internal/profiles")) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_webapp_server():
+    with serving(FakeReceiver("/internal/authors")) as fake:
+        yield fake
+
+
+def _delivering_to(fake: FakeReceiver, app, monkeypatch, setting: str) -> FakeReceiver:
+    fake.received.clear()
+    fake.answer_status = 200
+    monkeypatch.setitem(app.config, setting, fake.url)
+    return fake
+
+
 @pytest.fixture
 def fake_user_service(fake_user_service_server, app, monkeypatch):
     """A running fake user_service that the app delivers to during this test."""
-    fake = fake_user_service_server
-    fake.received.clear()
-    fake.answer_status = 200
-    monkeypatch.setitem(app.config, "USER_SERVICE_URL", fake.url)
-    return fake
+    return _delivering_to(fake_user_service_server, app, monkeypatch, "USER_SERVICE_URL")
+
+
+@pytest.fixture
+def fake_webapp(fake_webapp_server, app, monkeypatch):
+    """A running fake webapp that the app delivers to during this test."""
+    return _delivering_to(fake_webapp_server, app, monkeypatch, "WEBAPP_URL")
 
 
 def free_port() -> int:

@@ -1,9 +1,25 @@
+import contextlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
 import click
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from titanium_common.database import NAMING_CONVENTION, database_extensions, wait_for_database
+from titanium_common.api import register_json_errors
+from titanium_common.backends import database_on_server
+from titanium_common.database import (
+    NAMING_CONVENTION,
+    database_extensions,
+    wait_for_database,
+    wait_on_connect,
+)
+from titanium_common.service import create_service_app
+from titanium_common.settings import database_settings, redis_settings, server_settings
 
 
 def test_each_service_gets_its_own_metadata_with_named_constraints(tmp_path):
@@ -60,3 +76,129 @@ def test_every_app_bound_to_the_migrations_gets_upgrade_database(tmp_path):
     migrate.init_app(app, db)
     result = app.test_cli_runner().invoke(args=["upgrade-database", "--help"])
     assert result.exit_code == 0 and "Wait for the database" in result.output
+
+
+# --- a PostgreSQL restart: new connections wait for it --------------------------------------
+
+
+def test_opening_a_connection_waits_for_a_database_that_refuses_then_gives_up():
+    engine, now, sleeps = refusing_engine(), [0.0], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    wait_on_connect(engine, 2.0, sleep=sleep, clock=lambda: now[0])
+
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
+    assert sleeps[:3] == [0.05, 0.1, 0.2] and 1.0 <= sum(sleeps) <= 2.0, sleeps
+
+
+class TcpProxy:
+    """Stands between a service and PostgreSQL; `stop` cuts every connection and refuses new
+    ones, as a restarting server does, and `start` lets them through again on the same port."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = free_port()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+
+    def start(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        for sock in [self._listener, *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            server = socket.create_connection(self.target)
+            self._sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def restartable_postgres(service_package):
+    server = os.environ.get("TITANIUM_POSTGRES_URL")
+    if not server:
+        pytest.skip("a database restart needs PostgreSQL (TITANIUM_POSTGRES_URL)")
+    url = sa.engine.make_url(database_on_server(server, "postgres"))
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxy.start()
+    yield proxy, url.set(host="127.0.0.1", port=proxy.port)
+    proxy.stop()
+
+
+def service_on(url, reconnect_seconds: float) -> Flask:
+    db, migrate = database_extensions(Path(__file__).parent)
+    app = create_service_app(
+        "demo_service",
+        [*database_settings(), *server_settings(8099), *redis_settings("restart")],
+        {
+            "DATABASE_URL": url.render_as_string(hide_password=False),
+            "DATABASE_RECONNECT_SECONDS": reconnect_seconds,
+            "REDIS_URL": "",
+        },
+        db=db,
+        migrate=migrate,
+        max_body_bytes=1024,
+    )
+    register_json_errors(app)
+
+    @app.get("/now")
+    def now():
+        return {"now": str(db.session.scalar(sa.text("SELECT now()")))}
+
+    return app
+
+
+def test_a_request_during_a_database_restart_waits_and_is_answered(restartable_postgres):
+    proxy, url = restartable_postgres
+    client = service_on(url, reconnect_seconds=5).test_client()
+    assert client.get("/now").status_code == 200  # a pooled connection, soon to be cut
+
+    proxy.stop()
+    threading.Timer(1.0, proxy.start).start()
+    started = time.monotonic()
+    response = client.get("/now")
+
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.5
+
+
+def test_a_database_down_for_longer_than_the_wait_is_a_503_never_a_500(restartable_postgres):
+    proxy, url = restartable_postgres
+    client = service_on(url, reconnect_seconds=0.5).test_client()
+    assert client.get("/now").status_code == 200
+
+    proxy.stop()
+    response = client.get("/now")
+    proxy.start()
+
+    assert response.status_code == 503
+    assert response.json == {"errors": {"database": ["is unavailable, retry"]}}

@@ -1,14 +1,13 @@
 """The skeleton every Flask service is built on (create_service_app), and the wiring it gets
 from init_service and register_json_errors."""
 
-import sys
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request
 from prometheus_client import REGISTRY, Counter
 
 from titanium_common.api import ApiError, FieldErrors, read_wrapped_json, register_json_errors
+from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import database_extensions
 from titanium_common.service import REDIS_EXTENSION, create_service_app, init_service
 from titanium_common.settings import (
@@ -20,7 +19,7 @@ from titanium_common.settings import (
     server_settings,
 )
 
-OPENAPI = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+from .conftest import OPENAPI
 
 
 def _down():
@@ -177,18 +176,6 @@ def test_errors_use_the_envelope_and_never_leak_internals(make_app):
 # --- create_service_app: one skeleton for every Flask service -----------------------------
 
 
-@pytest.fixture
-def service_package(tmp_path, monkeypatch):
-    """An importable package `demo_service` with its openapi.yaml, as a service has."""
-    package = tmp_path / "demo_service"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "openapi.yaml").write_text(OPENAPI)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield package
-    sys.modules.pop("demo_service", None)
-
-
 DECLARED = [
     *server_settings(port=8090),
     *database_settings(),
@@ -214,6 +201,7 @@ def make_service(service_package, tmp_path):
             "demo_service", DECLARED, settings, db=db, migrate=migrate, max_body_bytes=16, **kwargs
         )
 
+    make.db = db
     return make
 
 
@@ -283,3 +271,68 @@ def test_a_body_over_the_limit_is_refused(make_service):
     client = app.test_client()
     assert client.post("/upload", data=b"x" * 16).json == {"size": 16}
     assert client.post("/upload", data=b"x" * 17).status_code == 413
+
+
+# --- writes and the gateway's edge cache: a refused write that changed nothing says so --------
+
+
+@pytest.fixture
+def writing_service(make_service):
+    app = make_service()
+    register_json_errors(app)
+    db = make_service.db
+    with app.app_context():
+        db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS notes (body TEXT)"))
+        db.session.commit()
+
+    @app.post("/refuse")
+    def refuse():
+        raise ApiError.one(422, "body", "is invalid")
+
+    @app.post("/write-then-fail")
+    def write_then_fail():
+        db.session.execute(sa.text("INSERT INTO notes (body) VALUES ('kept')"))
+        db.session.commit()
+        raise ApiError.one(503, "upstream", "user_service is unavailable")
+
+    @app.post("/write")
+    def write():
+        db.session.execute(sa.text("INSERT INTO notes (body) VALUES ('kept')"))
+        db.session.commit()
+        return {}, 201
+
+    return app.test_client()
+
+
+def test_a_refused_write_that_changed_nothing_tells_the_gateway(writing_service):
+    refused = writing_service.post("/refuse")
+
+    assert refused.status_code == 422
+    assert refused.headers[UNCHANGED_HEADER] == "1"
+
+
+@pytest.mark.parametrize("path", ["/write-then-fail", "/write"])
+def test_a_write_that_changed_data_never_says_unchanged(writing_service, path):
+    """Issue 10: a write that committed and then failed must still purge the edge cache."""
+    response = writing_service.post(path)
+
+    assert UNCHANGED_HEADER not in response.headers
+
+
+def test_reads_are_never_marked(writing_service):
+    assert UNCHANGED_HEADER not in writing_service.get("/nowhere").headers
+
+
+def test_a_database_that_does_not_answer_is_a_503_to_retry(make_service):
+    app = make_service()
+    register_json_errors(app)
+
+    @app.get("/lost")
+    def lost():
+        raise sa.exc.OperationalError("SELECT 1", {}, ConnectionError("server closed"))
+
+    response = app.test_client().get("/lost")
+
+    assert response.status_code == 503
+    assert response.json == {"errors": {"database": ["is unavailable, retry"]}}
+    assert response.headers["Retry-After"] == "1"

@@ -3,6 +3,7 @@
 Every error a JSON endpoint returns is `{"errors": {"<field or resource>": ["<message>"]}}`.
 """
 
+import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -22,6 +23,17 @@ class ApiError(Exception):
     @classmethod
     def one(cls, status: int, field: str, message: str, headers: dict | None = None) -> "ApiError":
         return cls(status, {field: [message]}, headers)
+
+
+def database_unavailable(error: Exception) -> "ApiError | None":
+    """A database that did not answer (restarting, failing over, locked) as a 503 to retry,
+    never a 500; None for any other error."""
+    if isinstance(error, sa.exc.DBAPIError) and (
+        error.connection_invalidated or isinstance(error, sa.exc.OperationalError)
+    ):
+        current_app.logger.warning("database unavailable", extra={"error": str(error)[:200]})
+        return ApiError.one(503, "database", "is unavailable, retry", {"Retry-After": "1"})
+    return None
 
 
 def error_response(status: int, errors: dict[str, list[str]], headers: dict | None = None):
@@ -54,6 +66,8 @@ def register_json_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        if (unavailable := database_unavailable(error)) is not None:
+            return handle_api_error(unavailable)
         current_app.logger.exception("unhandled error")
         return error_response(500, {"server": ["internal error"]})
 

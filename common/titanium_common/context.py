@@ -20,6 +20,10 @@ trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 span_id_var: ContextVar[str | None] = ContextVar("span_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
 db_queries_var: ContextVar[int] = ContextVar("db_queries", default=0)
+# Whether this request may have changed data anywhere: a statement that writes, or a write call
+# to another service that was not refused. A refused write that changed nothing tells the gateway
+# so (titanium_common.caching), and its edge cache keeps its pages.
+changed_var: ContextVar[bool] = ContextVar("changed", default=False)
 
 
 def accept_request_id(value: str | None) -> str:
@@ -46,7 +50,13 @@ def begin(request_id: str | None, traceparent: str | None) -> str:
     span_id_var.set(span_id)
     user_id_var.set(None)
     db_queries_var.set(0)
+    changed_var.set(False)
     return outgoing
+
+
+def note_change() -> None:
+    """This request may have changed data (see `changed_var`)."""
+    changed_var.set(True)
 
 
 def outgoing_headers() -> dict[str, str]:

@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
 log = logging.getLogger("alembic.env")
@@ -98,6 +99,42 @@ def wait_for_database(
             )
             sleep(delay)
             delay, attempt = min(delay * 2, 10.0), attempt + 1
+
+
+def wait_on_connect(
+    engine: sa.Engine,
+    wait_seconds: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Make every new connection of `engine` wait up to `wait_seconds` for a database that
+    refuses connections (a PostgreSQL restart or failover) instead of failing at once.
+
+    Only opening a connection is retried: that happens before a transaction starts (at checkout,
+    or when `pool_pre_ping` finds a pooled connection dead), so nothing can have been written
+    yet. A connection lost in the middle of a transaction is never replayed here; the request
+    answers 503 (titanium_common.api) and the client retries, safely for creating POSTs with an
+    Idempotency-Key.
+    """
+    if engine.dialect.name == "sqlite" or wait_seconds <= 0:
+        return  # a file: nothing to wait for
+
+    @event.listens_for(engine, "do_connect")
+    def connect_patiently(dialect, _record, cargs, cparams):
+        deadline, delay = clock() + wait_seconds, 0.05
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as error:
+                if clock() + delay > deadline:
+                    raise
+                database_log.warning(
+                    "database refuses connections, waiting",
+                    extra={"retry_in_seconds": delay, "reason": str(error).strip()[:200]},
+                )
+                sleep(delay)
+                delay = min(delay * 2, 1.0)
 
 
 def run_migrations(context, include_object: Callable | None = None) -> None:

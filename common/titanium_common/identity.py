@@ -13,3 +13,6 @@ JWKS_PATH = "/.well-known/jwks.json"
 
 IDENTITY_HEADER_PREFIX = "X-Titanium-"
 USER_ID_HEADER = "X-Titanium-User-Id"
+# On auth_service's User replies: the version of the profile in the reply, so that a caller that
+# keeps copies of profiles (webapp) can keep this one in order with the outbox's snapshots.
+PROFILE_VERSION_HEADER = "X-Titanium-Profile-Version"

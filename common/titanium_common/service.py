@@ -24,6 +24,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from titanium_common import context
 from titanium_common.backends import resolve_database
+from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.database import wait_on_connect
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.identity import USER_ID_HEADER
 from titanium_common.logging import configure_logging
@@ -34,6 +36,7 @@ ReadinessCheck = Callable[[], str]
 
 access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REDIS_EXTENSION = "redis"
 
 
@@ -66,6 +69,8 @@ def create_service_app(
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
     migrate.init_app(app, db)
+    with app.app_context():
+        wait_on_connect(db.engine, settings["DATABASE_RECONNECT_SECONDS"])
     # Redis only ever holds caches and counters: a dead one must cost almost nothing.
     redis = GuardedRedis(
         settings["REDIS_URL"],
@@ -105,10 +110,16 @@ def init_service(
     _init_metrics(app)
 
 
+# Statements that change data (or schema): a request that ran one may have changed a page.
+_WRITING_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
+
+
 @event.listens_for(Engine, "before_cursor_execute")
-def _count_query(*_args) -> None:
+def _count_query(_conn, _cursor, statement: str, *_args) -> None:
     # Every statement of every engine in this process counts toward the current request.
     context.db_queries_var.set(context.db_queries_var.get() + 1)
+    if statement.lstrip()[:8].upper().startswith(_WRITING_STATEMENTS):
+        context.note_change()
 
 
 def _init_request_context(app: Flask) -> None:
@@ -124,6 +135,14 @@ def _init_request_context(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         response.headers[context.REQUEST_ID_HEADER] = context.request_id_var.get() or ""
+        if (
+            request.method not in SAFE_METHODS
+            and response.status_code >= 400
+            and not context.changed_var.get()
+        ):
+            # A refused write that changed nothing: the gateway's edge cache keeps its pages
+            # (it forgets them after every other write, whatever its answer).
+            response.headers[UNCHANGED_HEADER] = "1"
         duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         access_log.log(
             logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO,

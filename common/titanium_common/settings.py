@@ -221,6 +221,13 @@ def database_settings() -> list[Setting]:
             "this service's database; empty: on TITANIUM_POSTGRES_URL, else SQLite in the var dir",
             EVERY_SERVICE,
         ),
+        Setting(
+            "DATABASE_RECONNECT_SECONDS",
+            5.0,
+            "how long a request waits for PostgreSQL to accept connections again (a restart) "
+            "before it answers 503",
+            EVERY_SERVICE,
+        ),
     ]
 
 

@@ -175,7 +175,8 @@ def test_every_principal_and_caller_exists(env):
 
 
 def test_callers_follow_the_design():
-    """ingress → api-gateway → webapp/auth/user, webapp → auth/user, relay → user (internal)."""
+    """ingress → api-gateway → webapp/auth/user, webapp → auth/user, and auth-service (the
+    request's first attempt) and its relay → user and webapp, on their internal upserts only."""
     objects = rendered_environment("prod")
     allowed = {}
     for policy in of_kind(objects, "AuthorizationPolicy"):
@@ -188,10 +189,36 @@ def test_callers_follow_the_design():
                         allowed.setdefault(target.get("app.kubernetes.io/name"), set()).add(caller)
     assert allowed == {
         "api-gateway": {"istio-ingressgateway"},
-        "webapp": {"api-gateway"},
+        "webapp": {"api-gateway", "auth-service", "auth-service-outbox-relay"},
         "auth-service": {"api-gateway", "webapp"},
-        "user-service": {"api-gateway", "webapp", "auth-service-outbox-relay"},
+        "user-service": {"api-gateway", "webapp", "auth-service", "auth-service-outbox-relay"},
     }
+
+
+def test_auth_service_reaches_only_the_internal_upserts_of_the_services_it_delivers_to():
+    """The outbox's receivers admit auth-service on their upsert route and nothing else, and
+    its egress lets the deliveries out."""
+    objects = rendered_environment("prod")
+    paths = {}
+    for policy in of_kind(objects, "AuthorizationPolicy"):
+        target = policy["spec"].get("selector", {}).get("matchLabels", {})
+        for rule in policy["spec"].get("rules", []):
+            principals = [p for source in rule["from"] for p in source["source"]["principals"]]
+            if any(p.rpartition("/sa/")[2].startswith("auth-service") for p in principals):
+                operations = [op["operation"] for op in rule["to"]]
+                paths.setdefault(target.get("app.kubernetes.io/name"), set()).update(
+                    path for op in operations for path in op.get("paths", ["<any>"])
+                )
+    assert paths == {"user-service": {"/internal/profiles/*"}, "webapp": {"/internal/authors/*"}}
+    egress = egress_rules("auth-service", "prod")
+    for service, port in (("user-service", 8083), ("webapp", 8081)):
+        assert reaches(
+            egress,
+            port,
+            lambda peer, name=service: (
+                peer.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": name}
+            ),
+        ), service
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -125,9 +125,9 @@ def articles(client):
 
 
 @pytest.fixture
-def auth_service(monkeypatch, user_service):
+def auth_service(monkeypatch, user_service, app):
     """Replaces the calls of webapp.accounts.client with FakeAuthService."""
-    fake = FakeAuthService(user_service)
+    fake = FakeAuthService(user_service, app.test_client())
     for name in ("register", "login", "current_account", "update_account"):
         monkeypatch.setattr(auth_client, name, getattr(fake, name))
     monkeypatch.setattr(auth_client, "account_id", lambda user: user["id"])

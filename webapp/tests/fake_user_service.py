@@ -45,6 +45,7 @@ class FakeUserService:
     def _profile_json(self, account_id: str, viewer: str | None) -> dict:
         return {
             "id": account_id,
+            "version": 1,
             **self.profiles[account_id],
             "following": (viewer, account_id) in self.follows,
         }
@@ -80,8 +81,13 @@ class FakeUserService:
 
         @app.get("/internal/following/<account_id>")
         def following(account_id):
+            among = set(request.args.getlist("id"))
             return jsonify(
-                ids=[followee for follower, followee in self.follows if follower == account_id]
+                ids=[
+                    followee
+                    for follower, followee in self.follows
+                    if follower == account_id and (not among or followee in among)
+                ]
             )
 
         @app.route("/api/profiles/<username>/follow", methods=["POST", "DELETE"])

@@ -4,8 +4,11 @@ read from forms, payloads that must render inert, and stand-ins at the upstream 
 import re
 import uuid
 
+import sqlalchemy as sa
+
 from titanium_common.identity import USER_ID_HEADER
 from webapp.accounts import client as auth_client
+from webapp.extensions import db
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 CSRF_FIELD = re.compile(rb'name="csrf_token" value="([^"]+)"')
@@ -20,6 +23,21 @@ XSS_BODY = (
 def as_user(profile) -> dict[str, str]:
     """The identity header api_gateway adds for a signed-in caller."""
     return {USER_ID_HEADER: profile.id}
+
+
+def forget_author_copies(app) -> None:
+    """Drop webapp's copies of every author, as for data older than the copies."""
+    with app.app_context():
+        db.session.execute(sa.text("DELETE FROM authors"))
+        db.session.commit()
+
+
+def count_rows(app, model, **where) -> int:
+    """Rows of `model` matching `where`, read in an app context of its own (so a test's
+    requests each keep their own session, as in production)."""
+    with app.app_context():
+        query = sa.select(sa.func.count()).select_from(model).filter_by(**where)
+        return db.session.scalar(query)
 
 
 def unique(stem: str) -> str:
@@ -56,18 +74,32 @@ class ArticleWriter:
 
 
 class FakeAuthService:
-    """Replaces the auth_service calls of webapp.accounts.client, recording what was sent."""
+    """Replaces the auth_service calls of webapp.accounts.client, recording what was sent.
+    Like auth_service's outbox, it delivers each profile change to user_service and webapp."""
 
-    def __init__(self, user_service):
+    def __init__(self, user_service, webapp_client):
         self.user_service = user_service
+        self.webapp = webapp_client
         self.accounts: dict[str, dict] = {}  # email -> {id, username, password, email, bio, image}
+        self.versions: dict[str, int] = {}  # account id -> profile version
         self.sent: list[tuple[str, dict]] = []
         self.rejection: auth_client.AuthRejected | None = None
+        # False: the outbox's events are late (the relay is behind): only the replies tell.
+        self.delivers = True
+
+    def _deliver(self, account: dict) -> None:
+        version = self.versions[account["id"]] = self.versions.get(account["id"], 0) + 1
+        if not self.delivers:
+            return
+        snapshot = {k: account[k] for k in ("username", "bio", "image")} | {"version": version}
+        response = self.webapp.put(f"/internal/authors/{account['id']}", json={"profile": snapshot})
+        assert response.status_code == 200, response.json
 
     def _user(self, account: dict) -> dict:
         return {
             **{k: account[k] for k in ("email", "username", "bio", "image")},
             "id": account["id"],
+            "version": self.versions[account["id"]],
         }
 
     def register(self, username, email, password):
@@ -80,6 +112,7 @@ class FakeAuthService:
             "id": profile.id, "username": username, "email": email, "password": password,
             "bio": None, "image": None,
         }  # fmt: skip
+        self._deliver(self.accounts[email])
         return self._user(self.accounts[email])
 
     def login(self, email, password):
@@ -101,6 +134,7 @@ class FakeAuthService:
         self.user_service.profiles[account_id].update(
             {k: account[k] for k in ("username", "bio", "image")}
         )
+        self._deliver(account)
         return self._user(account)
 
     def _by_id(self, account_id):

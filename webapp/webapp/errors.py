@@ -1,15 +1,15 @@
-"""One error handler for the whole app, dispatching on the path: the JSON API (/api/...) answers
-with the RealWorld envelope, pages with the HTML error page (templates/errors/error.html), which
-keeps the navbar."""
+"""One error handler for the whole app, dispatching on the path: the JSON API (/api/...) and the
+internal endpoints answer with the RealWorld envelope, pages with the HTML error page
+(templates/errors/error.html), which keeps the navbar."""
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 # The shared library's mapping of routing errors to a field and message (see its docstring).
-from titanium_common.api import ApiError, _http_error_field, error_response
+from titanium_common.api import ApiError, _http_error_field, database_unavailable, error_response
+from webapp.ui import is_json_request
 from webapp.upstream import UpstreamUnavailable
 
-API_PREFIX = "/api/"
 UPSTREAM_STATUS = 503
 
 
@@ -17,12 +17,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle(error: Exception):
         status, errors, headers = _describe(error)
-        if request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"):
+        if is_json_request():
             return error_response(status, errors, headers)
-        return Response(render_template("errors/error.html", status=status), status=status)
+        return Response(
+            render_template("errors/error.html", status=status), status=status, headers=headers
+        )
 
 
 def _describe(error: Exception) -> tuple[int, dict[str, list[str]], dict]:
+    error = database_unavailable(error) or error
     if isinstance(error, ApiError):
         return error.status, error.errors, error.headers
     if isinstance(error, UpstreamUnavailable):

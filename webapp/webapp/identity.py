@@ -1,12 +1,13 @@
-"""Who is viewing: the flask-login session holds only the account id; every request resolves it
-to a profile through user_service (one batched call, cached there). A session whose account no
-longer has a profile is cleared, so the page renders signed out."""
+"""Who is viewing: the flask-login session holds only the account id, resolved to webapp's own
+copy of the account's profile (webapp.authors: one query, no user_service call). A session whose
+account exists nowhere is cleared, so the page renders signed out."""
 
 from flask import Flask, g, session, url_for
 from flask_login import UserMixin, current_user
 
+from webapp import authors
 from webapp.extensions import login_manager
-from webapp.profiles import client as profiles
+from webapp.profiles.client import Profile
 from webapp.ui import is_page_request, redirect_to
 from webapp.upstream import UpstreamUnavailable
 
@@ -14,7 +15,7 @@ from webapp.upstream import UpstreamUnavailable
 class SignedInUser(UserMixin):
     """The viewer behind the session: the account id plus what the navbar shows."""
 
-    def __init__(self, profile: profiles.Profile):
+    def __init__(self, profile: Profile):
         self.id = profile.id
         self.username = profile.username
         self.image = profile.image
@@ -33,9 +34,11 @@ def init_app(app: Flask) -> None:
 
 def _load_user(account_id: str) -> SignedInUser | None:
     try:
-        profile = profiles.profiles_by_ids([account_id], None).get(account_id)
+        profile = authors.profile_by_id(account_id)
     except UpstreamUnavailable as error:
-        g.identity_error = error  # raised by `_resolve_identity`, outside flask-login
+        # Not copied here, and user_service, which could know it, is down (a session older
+        # than the copies): raised by `_resolve_identity`, outside flask-login.
+        g.identity_error = error
         return None
     if profile is None:
         session.clear()  # the account is gone: render signed out from now on
@@ -52,4 +55,4 @@ def _resolve_identity() -> None:
     if not is_page_request():
         return
     if current_user.is_anonymous and (error := g.pop("identity_error", None)):
-        raise error  # user_service is down: an error page beats a silent sign-out
+        raise error  # an error page beats a silent sign-out

@@ -1,5 +1,6 @@
-"""Articles, their tags, comments and favorites. Authors are account ids owned by auth_service;
-their names and pictures come from user_service, so no foreign key points at them."""
+"""Articles, their tags, comments and favorites; the copies of their authors' profiles; and the
+Idempotency-Keys of creating POSTs. Accounts are owned by auth_service, so no foreign key points
+at an author: an article may be read before its author's copy has arrived."""
 
 import uuid
 from datetime import datetime
@@ -7,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from titanium_common.idempotency import IdempotencyRecord
 from webapp.clock import now_ms
 from webapp.extensions import db
 
@@ -83,3 +85,26 @@ class Favorite(db.Model):
         sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
+class Author(db.Model):
+    """A copy of an account's public profile, kept here so that pages and replies never wait for
+    user_service: delivered by auth_service's outbox (PUT /internal/authors/<id>, newer versions
+    only), or read through user_service when an author is not here yet (ADR 0012)."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    # Not unique: a rename and the rename of the name's next holder may arrive in either order.
+    username: Mapped[str] = mapped_column(sa.String(255), index=True)
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    image: Mapped[str | None] = mapped_column(sa.Text)
+    # auth_service's profile version (0: from a source that did not say; any snapshot replaces it).
+    version: Mapped[int] = mapped_column(sa.Integer)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
+class IdempotencyKey(IdempotencyRecord, db.Model):
+    """Replies of creating POSTs by caller and Idempotency-Key (titanium_common.idempotency)."""
+
+    __tablename__ = "idempotency_keys"

@@ -7,6 +7,7 @@ from flask_login import current_user
 from webapp import markdown
 from webapp.articles.service import reading_minutes
 from webapp.extensions import csrf, htmx
+from webapp.idempotency import new_key
 from webapp.ui import avatar_url, is_page_request
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -81,6 +82,8 @@ def _init_templates(app: Flask) -> None:
     )
     # Macros imported by templates see globals, not the per-render context.
     app.jinja_env.globals["current_user"] = current_user
+    # A creating form carries a key made for its rendering: a double submit creates once.
+    app.jinja_env.globals["new_idempotency_key"] = new_key
 
     @app.context_processor
     def site():

@@ -16,14 +16,20 @@ PAGE_SIZE = 10
 # Far beyond any real list; keeps (page - 1) * PAGE_SIZE within every database's integers.
 MAX_PAGE = 100_000
 DEFAULT_AVATAR = "default-avatar.svg"
-API_PREFIX = "/api/"
+# JSON, not pages: the public API and what other services deliver (auth_service's outbox).
+JSON_PREFIXES = ("/api/", "/internal/")
 # auth_service's keys mapped to what a person should read.
 FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
 
 
 def is_page_request() -> bool:
     """A request for a page of the web UI (not the JSON API, not a static file)."""
-    return request.endpoint not in {None, "static"} and not request.path.startswith(API_PREFIX)
+    return request.endpoint not in {None, "static"} and not is_json_request()
+
+
+def is_json_request() -> bool:
+    """A request for the JSON API or an internal endpoint: errors are JSON, no CSRF token."""
+    return request.path.startswith(JSON_PREFIXES) or request.path == "/api"
 
 
 def is_partial_request() -> bool:

@@ -11,10 +11,11 @@ import requests
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
-from titanium_common.context import outgoing_headers
+from titanium_common.context import note_change, outgoing_headers
 from titanium_common.identity import USER_ID_HEADER
 
 EXTENSION_KEY = "upstream_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Where each upstream lives: the setting that holds its base URL.
 BASE_URL_SETTINGS = {"auth_service": "AUTH_SERVICE_URL", "user_service": "USER_SERVICE_URL"}
 
@@ -64,7 +65,11 @@ def call(
             ),
         )
     except requests.RequestException as error:
+        if method not in SAFE_METHODS:
+            note_change()  # it may have been done, unheard
         raise UpstreamUnavailable(service, type(error).__name__) from error
+    if method not in SAFE_METHODS and not 400 <= response.status_code < 500:
+        note_change()  # a write upstream that was not refused: this request changed data
     if response.status_code >= 500:
         raise UpstreamUnavailable(service, f"HTTP {response.status_code}")
     return response

@@ -1,1 +1,2 @@
-"""The transactional outbox: profile changes owed to user_service, delivered until they land."""
+"""The transactional outbox: profile changes owed to the services that keep copies of profiles
+(user_service, webapp), delivered until they land."""

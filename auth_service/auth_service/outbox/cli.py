@@ -6,16 +6,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from auth_service.outbox.delivery import pending_count
+from auth_service.outbox.delivery import pending_by_destination
 from auth_service.outbox.relay import RelayMetrics, run_relay, stop_on_signals
 
-outbox_cli = AppGroup("outbox", help="Deliver profile changes to user_service.")
+outbox_cli = AppGroup("outbox", help="Deliver profile changes to user_service and webapp.")
 
 
 @outbox_cli.command("relay")
 @click.option("--once", is_flag=True, help="Deliver what is due once, then exit.")
 def relay(once: bool):
-    """Deliver pending profile events to user_service, retrying with backoff."""
+    """Deliver pending profile events to their destinations, retrying with backoff."""
     config = current_app.config
     metrics = RelayMetrics()
     server = None if once else metrics.serve(config["RELAY_METRICS_PORT"])
@@ -27,7 +27,9 @@ def relay(once: bool):
         if server is not None:
             server.shutdown()
             server.server_close()
-    click.echo(f"relay stopped; {pending_count()} event(s) pending")
+    pending = pending_by_destination()
+    by_destination = ", ".join(f"{name}: {count}" for name, count in pending.items())
+    click.echo(f"relay stopped; {sum(pending.values())} event(s) pending ({by_destination})")
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,8 @@
-"""Delivering outbox events to user_service: `PUT /internal/profiles/<account_id>`.
+"""Delivering outbox events to their destinations (outbox.destinations): user_service's
+`PUT /internal/profiles/<account_id>` and webapp's `PUT /internal/authors/<account_id>`.
 
 An event is marked delivered by a conditional UPDATE (`... WHERE delivered_at IS NULL`), so even
-when two deliverers race (SQLite has no row locks) it is marked, and counted, exactly once; the
+when two deliverers race (SQLite has no row locks) it is marked, and counted, exactly once; every
 receiver ignores versions it already has, so a duplicate PUT is harmless.
 """
 
@@ -14,6 +15,7 @@ from flask import current_app
 
 from auth_service.extensions import db
 from auth_service.models import OutboxEvent, utc_now
+from auth_service.outbox.destinations import DESTINATIONS
 from titanium_common.context import outgoing_headers
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ MAX_BACKOFF_SECONDS = 300
 
 
 class DeliveryRefused(Exception):
-    """user_service answered, but not with 200."""
+    """The destination answered, but not with 200 (or it is not a known destination)."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -34,38 +36,42 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def deliver_after_commit(event_id: int) -> None:
-    """One quick attempt right after the request's commit; the relay retries whatever fails."""
+def deliver_after_commit(events: list[OutboxEvent]) -> None:
+    """One quick attempt at each of the request's events right after its commit; the relay
+    retries whatever fails."""
+    event_ids = [event.id for event in events]
     try:
-        event = db.session.scalars(_pending().where(OutboxEvent.id == event_id)).first()
-        if event is not None:
+        pending = _pending().where(OutboxEvent.id.in_(event_ids))
+        for event in db.session.scalars(pending).all():
             attempt(event, BEST_EFFORT_TIMEOUT, utc_now())
         db.session.commit()
     except Exception:  # best effort: nothing here may change the response
         db.session.rollback()
-        log.exception("immediate outbox delivery failed", extra={"event_id": event_id})
+        log.exception("immediate outbox delivery failed", extra={"event_ids": event_ids})
 
 
-def deliver_due(timeout=RELAY_TIMEOUT, now: datetime | None = None) -> tuple[int, int]:
-    """Deliver every due event in id order, batch by batch; returns (delivered, failed)."""
+def deliver_due(timeout=RELAY_TIMEOUT, now: datetime | None = None) -> list[tuple[str, bool]]:
+    """Deliver every due event in id order, batch by batch; returns each attempt's destination
+    and whether it delivered."""
     now = now or utc_now()
-    delivered = failed = 0
+    outcomes: list[tuple[str, bool]] = []
     while True:
         due = _pending().where(OutboxEvent.next_attempt_at <= now).limit(BATCH_SIZE)
         events = db.session.scalars(due).all()
         if not events:
-            return delivered, failed
-        for event in events:
-            if attempt(event, timeout, now):
-                delivered += 1
-            else:
-                failed += 1
+            return outcomes
+        outcomes.extend((event.destination, attempt(event, timeout, now)) for event in events)
         db.session.commit()
 
 
-def pending_count() -> int:
-    query = sa.select(sa.func.count()).where(OutboxEvent.delivered_at.is_(None))
-    return db.session.scalar(query)
+def pending_by_destination() -> dict[str, int]:
+    """Undelivered events per destination (every known destination, zero included)."""
+    query = (
+        sa.select(OutboxEvent.destination, sa.func.count())
+        .where(OutboxEvent.delivered_at.is_(None))
+        .group_by(OutboxEvent.destination)
+    )
+    return dict.fromkeys(DESTINATIONS, 0) | dict(db.session.execute(query).all())
 
 
 def attempt(event: OutboxEvent, timeout, now: datetime) -> bool:
@@ -76,7 +82,12 @@ def attempt(event: OutboxEvent, timeout, now: datetime) -> bool:
         attempts = event.attempts + 1
         log.warning(
             "profile delivery failed",
-            extra={"event_id": event.id, "attempts": attempts, "error": str(error)},
+            extra={
+                "event_id": event.id,
+                "destination": event.destination,
+                "attempts": attempts,
+                "error": str(error),
+            },
         )
         _update_if_pending(
             event,
@@ -89,9 +100,12 @@ def attempt(event: OutboxEvent, timeout, now: datetime) -> bool:
 
 
 def _put_profile(event: OutboxEvent, timeout) -> None:
-    base_url = current_app.config["USER_SERVICE_URL"].rstrip("/")
+    destination = DESTINATIONS.get(event.destination)
+    if destination is None:
+        raise DeliveryRefused(f"unknown destination {event.destination!r}")
+    base_url = current_app.config[destination.base_url_setting].rstrip("/")
     response = requests.put(
-        f"{base_url}/internal/profiles/{event.account_id}",
+        base_url + destination.path.format(event.account_id),
         json=event.payload,
         headers=outgoing_headers(),
         timeout=timeout,

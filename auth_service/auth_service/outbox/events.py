@@ -2,10 +2,19 @@
 
 from auth_service.extensions import db
 from auth_service.models import Account, OutboxEvent
+from auth_service.outbox.destinations import DESTINATIONS
 
 
-def record_profile_change(account: Account) -> OutboxEvent:
-    """Queue the account's full profile snapshot; the caller's commit makes it durable."""
-    event = OutboxEvent(account_id=account.id, payload={"profile": account.profile_snapshot()})
-    db.session.add(event)
-    return event
+def record_profile_change(account: Account) -> list[OutboxEvent]:
+    """Queue the account's full profile snapshot for every destination; the caller's commit
+    makes them durable."""
+    events = [
+        OutboxEvent(
+            account_id=account.id,
+            destination=destination,
+            payload={"profile": account.profile_snapshot()},
+        )
+        for destination in DESTINATIONS
+    ]
+    db.session.add_all(events)
+    return events

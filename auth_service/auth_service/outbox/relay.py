@@ -8,29 +8,45 @@ from contextlib import contextmanager
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from auth_service.extensions import db
-from auth_service.outbox.delivery import deliver_due, pending_count
+from auth_service.outbox.delivery import deliver_due, pending_by_destination
+from auth_service.outbox.destinations import DESTINATIONS
 
 log = logging.getLogger(__name__)
 
 
 class RelayMetrics:
+    """Per destination, so a backlog or failures toward one service show as that service's."""
+
     def __init__(self):
         self.registry = CollectorRegistry()
+        labels = ["destination"]
         self.pending = Gauge(
             "titanium_outbox_pending_events",
-            "Outbox events not yet delivered to user_service.",
+            "Outbox events not yet delivered to their destination.",
+            labels,
             registry=self.registry,
         )
         self.delivered = Counter(
             "titanium_outbox_deliveries",
-            "Outbox events delivered to user_service.",
+            "Outbox events delivered to their destination.",
+            labels,
             registry=self.registry,
         )
         self.failed = Counter(
             "titanium_outbox_delivery_failures",
             "Failed attempts to deliver an outbox event.",
+            labels,
             registry=self.registry,
         )
+        for destination in DESTINATIONS:  # every series exists from the start, at zero
+            for metric in (self.pending, self.delivered, self.failed):
+                metric.labels(destination)
+
+    def record(self, outcomes: list[tuple[str, bool]], pending: dict[str, int]) -> None:
+        for destination, delivered in outcomes:
+            (self.delivered if delivered else self.failed).labels(destination).inc()
+        for destination, count in pending.items():
+            self.pending.labels(destination).set(count)
 
     def serve(self, port: int):
         """Expose the metrics over HTTP; returns the server (None when port is 0)."""
@@ -47,10 +63,8 @@ def run_relay(
     """Deliver due events every interval until `stop` is set (or after one pass with `once`)."""
     while True:
         try:
-            delivered, failed = deliver_due()
-            metrics.delivered.inc(delivered)
-            metrics.failed.inc(failed)
-            metrics.pending.set(pending_count())
+            outcomes = deliver_due()
+            metrics.record(outcomes, pending_by_destination())
         except Exception:  # a database hiccup must not kill the relay; the next pass retries
             log.exception("outbox relay pass failed")
         finally:

@@ -27,7 +27,7 @@ def seed_demo():
         if db.session.scalar(sa.select(Account.id).where(Account.email == email)):
             click.echo(f"exists  {username}")
             continue
-        account, _event = service.register(
+        account, _events = service.register(
             {"username": username, "email": email, "password": DEMO_PASSWORD}
         )
         service.update(account, {"bio": bio})

@@ -1,7 +1,7 @@
 """Register, log in and update accounts; free of request/g so it can be tested directly.
 
-Every change of the profile fields (username, bio, image) bumps profile_version and queues an
-outbox event in the same transaction, so user_service learns of it even if it is down right now.
+Every change of the profile fields (username, bio, image) bumps profile_version and queues outbox
+events in the same transaction, so user_service and webapp learn of it even if down right now.
 """
 
 import re
@@ -27,7 +27,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 EMAIL_MAX = 254
 
 
-def register(data: dict) -> tuple[Account, OutboxEvent]:
+def register(data: dict, before_commit=None) -> tuple[Account, list[OutboxEvent]]:
+    """A new account and its profile events; `before_commit(account)` may add to the same
+    transaction (an Idempotency-Key's reply)."""
     errors = FieldErrors()
     username = _username(errors, data)
     email = _email(errors, data)
@@ -42,9 +44,11 @@ def register(data: dict) -> tuple[Account, OutboxEvent]:
         profile_version=1,
     )
     db.session.add(account)
-    event = record_profile_change(account)
+    events = record_profile_change(account)
+    if before_commit is not None:
+        before_commit(account)
     _commit_unique(email=email, username=username)
-    return account, event
+    return account, events
 
 
 def login(data: dict, client: str | None) -> Account:
@@ -81,8 +85,8 @@ def find_account(account_id: str | None) -> Account:
     return account
 
 
-def update(account: Account, data: dict) -> OutboxEvent | None:
-    """Apply a partial update; returns the outbox event when the profile changed."""
+def update(account: Account, data: dict) -> list[OutboxEvent]:
+    """Apply a partial update; returns the outbox events (none unless the profile changed)."""
     errors = FieldErrors()
     changes = {}
     if "username" in data:
@@ -104,12 +108,12 @@ def update(account: Account, data: dict) -> OutboxEvent | None:
         setattr(account, field, value)
     if password is not None:
         account.password_hash = passwords().hash(password)
-    event = None
+    events = []
     if profile_changed:
         account.profile_version += 1
-        event = record_profile_change(account)
+        events = record_profile_change(account)
     _commit_unique(email=changes.get("email"), username=changes.get("username"), exclude=account)
-    return event
+    return events
 
 
 def _username(errors: FieldErrors, data: dict) -> str | None:

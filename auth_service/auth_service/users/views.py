@@ -1,47 +1,86 @@
 """POST /api/users, POST /api/users/login, GET and PUT /api/user."""
 
-from flask import Blueprint, request
+import json
 
-from auth_service.models import Account
+from flask import Blueprint, Response, jsonify, request
+
+from auth_service.extensions import db
+from auth_service.models import Account, IdempotencyKey
 from auth_service.outbox.delivery import deliver_after_commit
 from auth_service.tokens.keys import key_ring
 from auth_service.users import service
-from titanium_common.api import read_wrapped_json
+from titanium_common.api import ApiError, read_wrapped_json
 from titanium_common.caching import UNCHANGED_HEADER
-from titanium_common.identity import USER_ID_HEADER
+from titanium_common.idempotency import IdempotencyKeys, StoredReply
+from titanium_common.identity import PROFILE_VERSION_HEADER, USER_ID_HEADER
 
 bp = Blueprint("users", __name__, url_prefix="/api")
 
 
 # A new account or a sign-in changes no page anyone reads: the gateway keeps its cached pages.
 CHANGES_NO_PAGE = {UNCHANGED_HEADER: "1"}
+# A registration has no caller yet: its Idempotency-Keys share one namespace. A replay needs the
+# same body, password included, so it tells nobody anything they did not send.
+ANONYMOUS = ""
+idempotency_keys = IdempotencyKeys(db, IdempotencyKey)
 
 
 @bp.post("/users")
 def register():
-    account, event = service.register(read_wrapped_json("user"))
-    deliver_after_commit(event.id)
-    return user_response(account), 201, CHANGES_NO_PAGE
+    """Idempotency-Key: a retry with the same key and body gets the first reply again."""
+    data = read_wrapped_json("user")
+    claim = idempotency_keys.claim(ANONYMOUS, replay=_replayed_registration)
+    try:
+        account, events = service.register(
+            data, before_commit=claim and claim.recording(_stored_registration)
+        )
+    except ApiError as error:
+        if claim is not None and error.status == 409:
+            claim.replay_if_taken()  # a twin with the same key registered first: its reply
+        raise
+    deliver_after_commit(events)
+    return user_reply(account, 201, CHANGES_NO_PAGE)
+
+
+def _stored_registration(account: Account) -> Response:
+    """What a registration's key keeps: the reply without its token (no credential rests in
+    the database), and the account id to sign a fresh one for a replay."""
+    user = {key: value for key, value in user_response(account)["user"].items() if key != "token"}
+    response = jsonify(user=user, account=account.id, version=account.profile_version)
+    response.status_code = 201
+    return response
+
+
+def _replayed_registration(stored: StoredReply) -> Response:
+    kept = json.loads(stored.body)
+    response = jsonify(user={**kept["user"], "token": key_ring().sign(kept["account"])})
+    response.status_code = stored.status
+    response.headers.update({**CHANGES_NO_PAGE, PROFILE_VERSION_HEADER: str(kept["version"])})
+    return response
 
 
 @bp.post("/users/login")
 def login():
     account = service.login(read_wrapped_json("user"), request.remote_addr)
-    return user_response(account), 200, CHANGES_NO_PAGE
+    return user_reply(account, 200, CHANGES_NO_PAGE)
 
 
 @bp.get("/user")
 def current_user():
-    return user_response(service.find_account(request.headers.get(USER_ID_HEADER)))
+    return user_reply(service.find_account(request.headers.get(USER_ID_HEADER)))
 
 
 @bp.put("/user")
 def update_current_user():
     account = service.find_account(request.headers.get(USER_ID_HEADER))
-    event = service.update(account, read_wrapped_json("user"))
-    if event is not None:
-        deliver_after_commit(event.id)
-    return user_response(account)
+    deliver_after_commit(service.update(account, read_wrapped_json("user")))
+    return user_reply(account)
+
+
+def user_reply(account: Account, status: int = 200, headers: dict | None = None):
+    """The User reply, with the version of the profile in it (PROFILE_VERSION_HEADER)."""
+    version = {PROFILE_VERSION_HEADER: str(account.profile_version)}
+    return user_response(account), status, {**(headers or {}), **version}
 
 
 def user_response(account: Account) -> dict:

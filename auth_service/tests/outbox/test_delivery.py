@@ -1,4 +1,5 @@
-"""Profile changes reach user_service: at once when it is up, later through the relay when not."""
+"""Profile changes reach every destination (user_service, webapp): at once when it is up, later
+through the relay when not, each on its own."""
 
 from datetime import timedelta
 
@@ -12,8 +13,12 @@ from auth_service.outbox.delivery import attempt, backoff, deliver_due
 from auth_service.users import service
 
 
-def events_for(account_id: str) -> list[OutboxEvent]:
-    query = sa.select(OutboxEvent).where(OutboxEvent.account_id == account_id).order_by("id")
+def events_for(account_id: str, destination: str = "user_service") -> list[OutboxEvent]:
+    query = (
+        sa.select(OutboxEvent)
+        .where(OutboxEvent.account_id == account_id, OutboxEvent.destination == destination)
+        .order_by("id")
+    )
     return list(db.session.scalars(query))
 
 
@@ -190,3 +195,56 @@ def test_an_event_locked_by_another_relay_is_skipped(app, users, backend, fake_u
         deliver_due(now=utc_now() + timedelta(seconds=5))
         assert len(fake_user_service.received_for(user["id"])) == 1
         db.session.remove()
+
+
+def test_every_profile_change_is_queued_once_per_destination(users, app_context):
+    user = users.register()
+    users.update(user, bio="two")
+
+    query = sa.select(OutboxEvent.destination, OutboxEvent.payload).where(
+        OutboxEvent.account_id == user["id"]
+    )
+    queued = sorted(
+        (destination, payload["profile"]["version"])
+        for destination, payload in db.session.execute(query)
+    )
+    assert queued == [("user_service", 1), ("user_service", 2), ("webapp", 1), ("webapp", 2)]
+
+
+def test_a_destination_that_is_down_delays_no_other(
+    users, app_context, fake_user_service, fake_webapp
+):
+    fake_webapp.answer_status = 503
+    user = users.register()
+
+    assert fake_user_service.profiles[user["id"]]["version"] == 1  # delivered at once
+    [pending] = events_for(user["id"], "webapp")
+    assert pending.delivered_at is None and pending.last_error.startswith("HTTP 503")
+
+    fake_webapp.answer_status = 200
+    outcomes = deliver_due(now=utc_now() + timedelta(seconds=5))
+
+    assert ("webapp", True) in outcomes
+    assert fake_webapp.profiles[user["id"]] == {
+        "id": user["id"],
+        "username": user["username"],
+        "bio": None,
+        "image": None,
+        "version": 1,
+    }
+    db.session.expire_all()
+    assert events_for(user["id"], "webapp")[0].delivered_at is not None
+    assert len(fake_user_service.received_for(user["id"])) == 1  # never sent twice
+
+
+def test_webapp_gets_every_change_in_version_order(users, app_context, fake_webapp):
+    fake_webapp.answer_status = 503
+    user = users.register()
+    for bio in ("one", "two"):
+        users.update(user, bio=bio)
+    fake_webapp.answer_status = 200
+
+    deliver_due(now=utc_now() + timedelta(minutes=10))
+
+    assert [p["version"] for p in fake_webapp.received_for(user["id"])] == [1, 2, 3]
+    assert fake_webapp.profiles[user["id"]]["bio"] == "two"

@@ -27,7 +27,7 @@ def make_due(app):
         db.session.commit()
 
 
-def test_relay_once_delivers_pending_events(app, users, cli_runner, fake_user_service):
+def test_relay_once_delivers_pending_events(app, users, cli_runner, fake_user_service, fake_webapp):
     fake_user_service.answer_status = 503
     user = users.register()
     fake_user_service.answer_status = 200
@@ -36,23 +36,33 @@ def test_relay_once_delivers_pending_events(app, users, cli_runner, fake_user_se
     result = cli_runner.invoke(args=["outbox", "relay", "--once"])
 
     assert result.exit_code == 0, result.output
-    assert result.output == "relay stopped; 0 event(s) pending\n"
+    assert result.output == "relay stopped; 0 event(s) pending (user_service: 0, webapp: 0)\n"
     assert fake_user_service.profiles[user["id"]]["username"] == user["username"]
 
 
-def test_a_pass_updates_the_metrics(app, users, fake_user_service):
+def test_a_pass_updates_the_metrics_per_destination(app, users, fake_user_service, fake_webapp):
+    fake_webapp.answer_status = 503
+    with app.app_context():  # a clean slate: nothing pending from earlier tests
+        db.session.execute(sa.update(OutboxEvent).values(delivered_at=utc_now()))
+        db.session.commit()
     fake_user_service.answer_status = 503
     users.register()
+    fake_user_service.answer_status = 200
     make_due(app)
     metrics = RelayMetrics()
 
     with app.app_context():
         run_relay(0, metrics, threading.Event(), once=True)
 
-    sample = metrics.registry.get_sample_value
-    assert sample("titanium_outbox_delivery_failures_total") >= 1
-    assert sample("titanium_outbox_deliveries_total") == 0
-    assert sample("titanium_outbox_pending_events") >= 1
+    def sample(name, destination):
+        return metrics.registry.get_sample_value(name, {"destination": destination})
+
+    assert sample("titanium_outbox_deliveries_total", "user_service") == 1
+    assert sample("titanium_outbox_delivery_failures_total", "user_service") == 0
+    assert sample("titanium_outbox_pending_events", "user_service") == 0
+    assert sample("titanium_outbox_deliveries_total", "webapp") == 0
+    assert sample("titanium_outbox_delivery_failures_total", "webapp") == 1
+    assert sample("titanium_outbox_pending_events", "webapp") == 1
 
 
 def test_the_loop_runs_until_stopped(app):
@@ -63,7 +73,7 @@ def test_the_loop_runs_until_stopped(app):
         passes.append(1)
         if len(passes) == 3:
             stop.set()
-        return 0, 0
+        return []
 
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(relay_module, "deliver_due", counting_pass)
@@ -81,7 +91,7 @@ def test_a_failing_pass_is_logged_and_the_loop_goes_on(app, caplog):
         if len(calls) == 1:
             raise RuntimeError("database restarting")
         stop.set()
-        return 0, 0
+        return []
 
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(relay_module, "deliver_due", flaky_pass)

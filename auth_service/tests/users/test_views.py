@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import new_user
 from titanium_common.caching import UNCHANGED_HEADER
-from titanium_common.identity import USER_ID_HEADER
+from titanium_common.identity import PROFILE_VERSION_HEADER, USER_ID_HEADER
 
 
 def post_user(client, path, user):
@@ -271,3 +271,15 @@ def test_update_without_identity_is_401_before_body_validation(client):
     response = client.put("/api/user", data=b"{broken", content_type="application/json")
     assert response.status_code == 401
     assert response.json == {"errors": {"token": ["is missing"]}}
+
+
+def test_user_replies_say_which_version_of_the_profile_they_hold(client, users):
+    """webapp keeps copies of profiles in version order, from these replies as from the outbox."""
+    registered = client.post("/api/users", json={"user": new_user()})
+    user = users.register()
+    updated = users.update(user, bio="second version")
+    unchanged = users.update(user, email=f"other-{user['email']}")  # not a profile field
+    login = users.login(f"other-{user['email']}", "correct horse")
+
+    assert registered.headers[PROFILE_VERSION_HEADER] == "1"
+    assert [r.headers[PROFILE_VERSION_HEADER] for r in (updated, unchanged, login)] == ["2"] * 3

@@ -215,6 +215,7 @@ def test_batch_lookup_by_ids_and_usernames_with_following_flags(client, url_for,
                 "bio": p["bio"],
                 "image": None,
                 "following": p is bob,
+                "version": 1,
             }
             for p in (alice, bob, carol)
         ]
@@ -285,3 +286,29 @@ def test_following_of_someone_who_follows_nobody_is_empty(client, url_for):
     response = client.get(url_for("internal.following", account_id=str(uuid.uuid4())))
 
     assert response.get_json() == {"ids": []}
+
+
+def test_following_among_given_ids_says_which_are_followed(client, url_for, profiles):
+    alice, bob, carol = profiles.create(), profiles.create(), profiles.create()
+    client.post(
+        url_for("profiles.follow", username=bob["username"]), headers=as_viewer(alice["id"])
+    )
+
+    response = client.get(
+        url_for("internal.following", account_id=alice["id"], id=[bob["id"], carol["id"]])
+    )
+
+    assert response.get_json() == {"ids": [bob["id"]]}
+
+
+def test_following_among_refuses_a_malformed_or_excessive_key_list(client, url_for):
+    alice = str(uuid.uuid4())
+    many = [str(uuid.uuid4()) for _ in range(MAX_LOOKUP_KEYS + 1)]
+
+    malformed = client.get(url_for("internal.following", account_id=alice, id=["nope"]))
+    excessive = client.get(url_for("internal.following", account_id=alice, id=many))
+
+    assert malformed.status_code == 422 and malformed.get_json() == {
+        "errors": {"id": ["is invalid"]}
+    }
+    assert excessive.status_code == 422

@@ -60,11 +60,23 @@ def lookup_profiles():
     ids = [parse_uuid(value, "id") for value in raw_ids]
     profiles = service.find_profiles(ids, usernames)
     followed = service.followed_among(viewer_id, [p.id for p in profiles])
+    # The version lets a caller that keeps copies (webapp) order them with the outbox's events.
     return jsonify(
-        profiles=[{"id": p.id, **p.public(following=p.id in followed)} for p in profiles]
+        profiles=[
+            {"id": p.id, **p.public(following=p.id in followed), "version": p.version}
+            for p in profiles
+        ]
     )
 
 
 @bp.get("/following/<account_id>")
 def following(account_id: str):
-    return jsonify(ids=service.followed_ids(parse_uuid(account_id, "id")))
+    """Whom the account follows; with `id` keys (at most 100), only which of those."""
+    follower_id = parse_uuid(account_id, "id")
+    among = request.args.getlist("id")
+    if not among:
+        return jsonify(ids=service.followed_ids(follower_id))
+    if len(among) > MAX_LOOKUP_KEYS:
+        raise ApiError.one(422, "query", f"has too many keys (maximum is {MAX_LOOKUP_KEYS})")
+    ids = [str(parse_uuid(value, "id")) for value in among]
+    return jsonify(ids=sorted(service.followed_among(follower_id, ids)))

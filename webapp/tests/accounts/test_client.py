@@ -58,6 +58,15 @@ def test_login_posts_the_realworld_body_with_the_client_address(sent, app):
     assert call["headers"]["X-Forwarded-For"] == "203.0.113.9"
 
 
+@pytest.mark.parametrize(("header", "version"), [({"X-Titanium-Profile-Version": "7"}, 7), ({}, 0)])
+def test_the_users_profile_version_comes_with_it(sent, header, version):
+    """It keeps webapp's copy of the author in order; an auth_service that does not say it
+    gives 0, which every snapshot replaces."""
+    sent.answer = (200, {"user": {**USER, "token": "t"}}, header)
+
+    assert client.current_account("acc-1")["version"] == version
+
+
 def test_account_calls_carry_the_identity_header(sent):
     client.current_account("acc-1")
     client.update_account("acc-1", {"bio": None})

@@ -9,6 +9,8 @@ from webapp.accounts import client as auth_client
 from webapp.profiles.client import Profile
 from webapp.upstream import UpstreamUnavailable
 
+from ..support import unique
+
 
 @pytest.fixture
 def registered(auth_service):
@@ -173,6 +175,43 @@ def test_settings_show_the_new_bio_and_image_on_the_profile(
     assert f'<img class="user-img" src="{image}"'.encode() in html
     assert b"<p>Admiral</p>" in html
     assert f'<img class="user-pic" src="{image}"'.encode() in html
+
+
+def test_a_change_in_settings_shows_at_once_even_before_its_event_arrives(
+    client, auth_service, registered, sign_in, user_service
+):
+    """Read your own writes: webapp keeps what auth_service answered (in version order), so the
+    profile does not wait for the outbox's event (late here), nor for user_service."""
+    sign_in(auth_service_account(registered))
+    client.get("/")
+    auth_service.delivers = False
+    renamed = f"{registered['username']}-2"
+
+    client.post(
+        "/settings",
+        data={
+            "image": "",
+            "username": renamed,
+            "bio": "Renamed and rewritten",
+            "email": registered["email"],
+        },
+    )
+    user_service.failure_status = 503
+    html = client.get(f"/profile/{renamed}").data
+
+    assert b"<p>Renamed and rewritten</p>" in html
+    assert f'href="/profile/{renamed}"'.encode() in html  # the navbar too
+
+
+def test_signing_in_keeps_the_reader_from_auth_services_reply(client, auth_service, user_service):
+    auth_service.delivers = False  # the registration's event is late
+    name = unique("newcomer")
+    client.post("/register", data={"username": name, "email": f"{name}@x.test", "password": "pw"})
+    user_service.failure_status = 503
+
+    html = client.get("/").data
+
+    assert f'href="/profile/{name}"'.encode() in html
 
 
 def test_settings_errors_are_inline(client, auth_service, registered, sign_in):

@@ -1,12 +1,13 @@
 """/api/articles through the JSON contract (CONTRACT.md part 1)."""
 
 import re
+import time
 
 import pytest
 
 from webapp.articles import service
 
-from ..support import as_user, unique
+from ..support import as_user, forget_author_copies, unique
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ARTICLE_KEYS = {
@@ -363,16 +364,39 @@ def test_invalid_paging_is_422(client, name, value):
     assert response.json == {"errors": {name: ["is invalid"]}}
 
 
-def test_a_page_resolves_its_authors_with_one_profile_call(client, articles, user_service):
-    tag = unique("batch")
-    for _ in range(4):
-        articles.create(user_service.create(), tags=[tag])
+def test_a_page_reads_its_authors_from_webapps_copies(client, articles, user_service):
+    tag = unique("copies")
+    authors = [user_service.create() for _ in range(4)]
+    for author in authors:
+        articles.create(author, tags=[tag])
     user_service.calls.clear()
 
     response = client.get("/api/articles", query_string={"tag": tag})
 
-    assert len({a["author"]["username"] for a in response.json["articles"]}) == 4
-    assert len(user_service.calls_to("/internal/profiles")) == 1
+    names = {a["author"]["username"] for a in response.json["articles"]}
+    assert names == {author.username for author in authors}
+    assert user_service.calls == []
+
+
+def test_authors_not_copied_yet_are_read_through_in_one_call_and_kept(
+    app, client, articles, user_service
+):
+    """Data older than the copies (or an event still on its way): user_service is asked once
+    for the whole page, and what it says is kept."""
+    tag = unique("older")
+    authors = [user_service.create() for _ in range(4)]
+    for author in authors:
+        articles.create(author, tags=[tag])
+    forget_author_copies(app)
+    user_service.calls.clear()
+
+    first = client.get("/api/articles", query_string={"tag": tag}).json
+    calls_after_first = len(user_service.calls)
+    second = client.get("/api/articles", query_string={"tag": tag}).json
+
+    assert {a["author"]["username"] for a in first["articles"]} == {a.username for a in authors}
+    assert calls_after_first == 1 and len(user_service.calls_to("/internal/profiles")) == 1
+    assert second == first
 
 
 def test_feed_holds_only_followed_authors_with_following_true(
@@ -408,18 +432,46 @@ def test_search_through_the_api(client, articles, ada):
 
 
 @pytest.mark.parametrize("failure", ["status", "timeout"])
-def test_user_service_down_is_a_quick_503(make_app, articles, ada, user_service, failure):
-    articles.create(ada)
+def test_with_user_service_down_articles_show_their_copied_authors(
+    make_app, articles, ada, bob, user_service, failure
+):
+    """Issue 10: with user_service down every page and list failed. The authors are webapp's
+    own copies; whom a signed-in reader follows is unknown, so false."""
+    mine = articles.create(ada)
     client = make_app(UPSTREAM_READ_TIMEOUT_SECONDS=0.2).test_client()
     if failure == "status":
         user_service.failure_status = 500
     else:
         user_service.delay_seconds = 0.5
 
-    response = client.get("/api/articles")
+    listed = client.get("/api/articles", query_string={"author": ada.username})
+    shown = client.get(f"/api/articles/{mine['slug']}", headers=as_user(bob))
 
-    assert response.status_code == 503
-    assert response.json == {"errors": {"upstream": ["user_service is unavailable"]}}
+    assert listed.status_code == 200
+    assert [a["author"]["username"] for a in listed.json["articles"]] == [ada.username]
+    assert shown.status_code == 200
+    assert shown.json["article"]["author"] == {
+        "username": ada.username,
+        "bio": "Engines",
+        "image": None,
+        "following": False,
+    }
+
+
+def test_an_author_known_nowhere_while_user_service_is_down_is_the_placeholder(
+    app, make_app, articles, ada, user_service
+):
+    mine = articles.create(ada)
+    forget_author_copies(app)
+    client = make_app(UPSTREAM_READ_TIMEOUT_SECONDS=0.2).test_client()
+    user_service.delay_seconds = 0.5
+
+    started = time.monotonic()
+    response = client.get(f"/api/articles/{mine['slug']}")
+
+    assert response.status_code == 200
+    assert response.json["article"]["author"]["username"] == "unknown"
+    assert time.monotonic() - started < 0.5
 
 
 def test_user_service_unreachable_is_a_503(make_app, ada):

@@ -132,14 +132,17 @@ def test_home_page_shows_the_brand(client):
     assert b'class="navbar-brand" href="/">Titanium</a>' in response.data
 
 
-def test_the_home_page_costs_four_queries(client, people, write, caplog):
-    """docs/architecture.md: the page of articles, their tags, the count and the tag list."""
+def test_the_home_page_costs_five_queries_and_no_call(client, people, write, caplog, user_service):
+    """docs/architecture.md: the page of articles, their tags, the count, their authors (webapp's
+    copies) and the tag list; user_service is not asked."""
     author = people("ada")
     for _ in range(11):  # more than a page, so the count is needed
         write(author, tagList=["t"])
+    user_service.calls.clear()
 
     with caplog.at_level("INFO", logger="titanium.access"):
         client.get("/")
 
     (access,) = [record for record in caplog.records if record.name == "titanium.access"]
-    assert access.db_queries == 4
+    assert access.db_queries == 5
+    assert user_service.calls == []

@@ -7,40 +7,46 @@ from webapp.profiles import client
 from webapp.upstream import UpstreamUnavailable
 
 
-def test_lookups_forward_the_viewer_and_the_request_correlation(app, user_service):
+def test_lookups_forward_the_request_correlation(app, user_service):
     author = user_service.create(bio="hi")
-    viewer = user_service.create()
-    user_service.follows.add((viewer.id, author.id))
     traceparent = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
 
     headers = {"X-Request-ID": "req-123", "traceparent": traceparent}
     with app.test_request_context(headers=headers):
         app.preprocess_request()  # begins the request's correlation context
-        found = client.profiles_by_ids([author.id, author.id], viewer.id)
+        found = client.lookup(ids=[author.id])
 
-    assert found[author.id].following is True and found[author.id].bio == "hi"
+    assert [(item["id"], item["bio"], item["version"]) for item in found] == [(author.id, "hi", 1)]
     call = user_service.calls_to("/internal/profiles")[-1]
     assert call.args == {"id": [author.id]}
-    assert call.headers["X-Titanium-User-Id"] == viewer.id
     assert call.headers["X-Request-Id"] == "req-123"
     assert call.headers["Traceparent"].startswith("00-" + "a" * 32)
 
 
-def test_more_than_a_hundred_ids_are_asked_in_chunks(app_context, user_service):
+def test_more_than_a_hundred_keys_are_asked_in_chunks(app_context, user_service):
     ids = [user_service.create().id for _ in range(150)]
 
-    found = client.profiles_by_ids(ids, None)
+    found = client.lookup(ids=ids)
 
-    assert set(found) == set(ids)
+    assert {item["id"] for item in found} == set(ids)
     assert [len(c.args["id"]) for c in user_service.calls_to("/internal/profiles")] == [100, 50]
+
+
+def test_whom_a_viewer_follows_among_some_accounts_is_one_call(app_context, user_service):
+    viewer, followed, other = (user_service.create() for _ in range(3))
+    user_service.follows.add((viewer.id, followed.id))
+
+    assert client.followed_among(viewer.id, [followed.id, other.id]) == {followed.id}
+    (call,) = user_service.calls_to(f"/internal/following/{viewer.id}")
+    assert call.args == {"id": [followed.id, other.id]}
 
 
 def test_follow_and_unfollow(app_context, user_service):
     viewer, author = user_service.create(), user_service.create()
 
-    assert client.follow(viewer.id, author.username).following is True
+    assert client.follow(viewer.id, author.username) is True
     assert client.following_ids(viewer.id) == [author.id]
-    assert client.unfollow(viewer.id, author.username).following is False
+    assert client.unfollow(viewer.id, author.username) is False
     assert client.following_ids(viewer.id) == []
 
 
@@ -59,8 +65,8 @@ def test_follow_errors_are_the_contracts(app_context, user_service, username, ex
         assert caught.value.errors == expected[1]
 
 
-def test_unknown_username_is_none(app_context, user_service):
-    assert client.profile_by_username("no-such-user", None) is None
+def test_unknown_keys_are_left_out(app_context, user_service):
+    assert client.lookup(usernames=["no-such-user"]) == []
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -75,6 +81,6 @@ def test_a_client_error_is_a_bug_not_an_outage(app_context, user_service):
     user_service.failure_status = 400
 
     with pytest.raises(Exception) as caught:
-        client.profile_by_username("x", None)
+        client.lookup(usernames=["x"])
 
     assert not isinstance(caught.value, UpstreamUnavailable)

@@ -7,6 +7,8 @@ from webapp.articles import service
 from webapp.extensions import db
 from webapp.models import Article, Comment, Favorite
 
+from ..support import forget_author_copies
+
 DEMO_AUTHORS = ("ada", "grace", "linus", "margaret")
 
 
@@ -54,6 +56,7 @@ def test_seed_explains_missing_demo_accounts(app, user_service, monkeypatch):
         if data["username"] != "margaret"
     }
     monkeypatch.setattr(user_service, "profiles", without_margaret)
+    forget_author_copies(app)
 
     result = app.test_cli_runner().invoke(args=["seed-demo", "--wait", "0"])
 
@@ -63,6 +66,7 @@ def test_seed_explains_missing_demo_accounts(app, user_service, monkeypatch):
 
 def test_seed_explains_an_unreachable_user_service(make_app):
     app = make_app(USER_SERVICE_URL="http://127.0.0.1:1")
+    forget_author_copies(app)
 
     result = app.test_cli_runner().invoke(args=["seed-demo", "--wait", "0"])
 

@@ -6,6 +6,7 @@ Each call forwards the client address (login throttling counts per client).
 import jwt
 from flask import request
 
+from titanium_common.identity import PROFILE_VERSION_HEADER
 from webapp import upstream
 
 SERVICE = "auth_service"
@@ -61,4 +62,7 @@ def _call(method: str, path: str, body: dict | None = None, account_id: str | No
             payload.get("errors") or {"request": ["was refused"]},
             int(retry_after) if retry_after.isdigit() else None,
         )
-    return payload["user"]
+    # The profile's version, to keep webapp's copy in order with the outbox's snapshots; an
+    # auth_service that does not say gives 0, which any snapshot replaces.
+    version = response.headers.get(PROFILE_VERSION_HEADER, "")
+    return {**payload["user"], "version": int(version) if version.isdigit() else 0}

@@ -5,8 +5,10 @@ import math
 from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from webapp import authors
 from webapp.accounts import client
 from webapp.identity import SignedInUser
+from webapp.models import account_uuid
 from webapp.profiles.client import Profile
 from webapp.ui import changes_no_page, error_lines, redirect_to
 
@@ -30,7 +32,15 @@ def _rejection_lines(rejection: client.AuthRejected) -> list[str]:
 def _sign_in(user: dict) -> None:
     session.clear()  # a fresh session (and CSRF token) for the new identity
     profile = Profile(client.account_id(user), user["username"], user["bio"], user["image"], False)
+    _keep_copy(profile.id, user)
     login_user(SignedInUser(profile))
+
+
+def _keep_copy(account_id: str, user: dict) -> None:
+    """What auth_service just answered is the newest profile there is: webapp's copy of the
+    author takes it at once (if newer), not only when the outbox's event arrives."""
+    snapshot = authors.Snapshot(user["username"], user["bio"], user["image"], user["version"])
+    authors.apply_snapshot(account_uuid(account_id), snapshot)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,6 +98,7 @@ def settings():
             "accounts/settings.html", form=form, errors=error_lines(rejection.errors)
         )
         return html, UNPROCESSABLE
+    _keep_copy(current_user.id, account)
     return redirect_to(url_for("profile.articles", username=account["username"]))
 
 

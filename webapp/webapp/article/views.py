@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from titanium_common.api import ApiError
 from webapp.articles import service as articles
 from webapp.comments import service as comments
+from webapp.idempotency import form_claim
 from webapp.identity import viewer_id
 from webapp.ui import error_lines, is_partial_request, local_url, public_page, redirect_to
 
@@ -24,7 +25,7 @@ def _article_page(slug: str, comment_errors=(), comment_draft: str = "", status:
     html = render_template(
         "article/show.html",
         article=article,
-        comments=comments.list_comments(slug, viewer),
+        comments=comments.list_comments(slug, viewer, following=False),
         comment_errors=list(comment_errors),
         comment_draft=comment_draft,
     )
@@ -61,9 +62,17 @@ def delete(slug: str):
 @bp.post("/<slug>/comments")
 @login_required
 def add_comment(slug: str):
+    """The form's key (one per rendering) makes a double submit, or a browser's retry, post one
+    comment: a repeat answers as the first did."""
     body = request.form.get("body", "")
     try:
-        comments.add_comment(slug, current_user.id, body)
+        claim = form_claim(current_user.id, replay=lambda _stored: _comments_answer(slug))
+        comments.add_comment(
+            slug,
+            current_user.id,
+            body,
+            before_commit=claim and claim.recording(lambda _comment: _comments_location(slug)),
+        )
     except ApiError as error:
         if error.status != 422:
             raise
@@ -83,6 +92,10 @@ def delete_comment(slug: str, comment_id: int):
 def _comments_answer(slug: str):
     if is_partial_request():
         return _comments_section(slug)
+    return _comments_location(slug)
+
+
+def _comments_location(slug: str):
     return redirect_to(url_for(".show", slug=slug, _anchor="comments"))
 
 
@@ -91,7 +104,7 @@ def _comments_section(slug: str, comment_errors=(), comment_draft: str = ""):
     return render_template(
         "article/_comments.html",
         article=articles.get_article(slug, viewer),
-        comments=comments.list_comments(slug, viewer),
+        comments=comments.list_comments(slug, viewer, following=False),
         comment_errors=list(comment_errors),
         comment_draft=comment_draft,
     )

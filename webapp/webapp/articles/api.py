@@ -1,10 +1,11 @@
 """/api/articles: list, feed, read, write, delete, favorite. Checks: 401, 404, 403, 422."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from titanium_common.api import read_wrapped_json
 from webapp.api import optional_viewer_id, paging, required_viewer_id
 from webapp.articles import service
+from webapp.idempotency import keys
 
 bp = Blueprint("api_articles", __name__, url_prefix="/api/articles")
 
@@ -16,8 +17,14 @@ def _page_json(page: service.ArticlePage):
     )
 
 
-def _article_json(article: service.ArticleView, status: int = 200):
-    return jsonify(article=article.to_json()), status
+def _article_json(article: service.ArticleView, status: int = 200) -> Response:
+    response = jsonify(article=article.to_json())
+    response.status_code = status
+    return response
+
+
+def _created(article: service.ArticleView) -> Response:
+    return _article_json(article, 201)
 
 
 @bp.get("")
@@ -47,8 +54,14 @@ def feed():
 
 @bp.post("")
 def create():
+    """Idempotency-Key: a retry with the same key and body gets the first reply again."""
     author_id = required_viewer_id()
-    return _article_json(service.create_article(author_id, read_wrapped_json("article")), 201)
+    fields = read_wrapped_json("article")
+    claim = keys.claim(author_id)
+    article = service.create_article(
+        author_id, fields, before_commit=claim and claim.recording(_created)
+    )
+    return _created(article)
 
 
 @bp.get("/<slug>")

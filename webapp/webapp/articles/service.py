@@ -1,5 +1,11 @@
 """Articles: listing, search, reading, writing and favoriting. Plain functions free of
-request/g, shared by the JSON API and the web UI. Errors are the contract's ApiErrors."""
+request/g, shared by the JSON API and the web UI. Errors are the contract's ApiErrors.
+
+Authors come from webapp's own copies (webapp.authors). `following=False` leaves out whom the
+viewer follows (a page of previews never shows it), which saves the one user_service call a
+signed-in viewer's list would cost. A write builds its reply before it commits (webapp.writes);
+creating one hands that reply's ArticleView to `before_commit`.
+"""
 
 import math
 import re
@@ -12,21 +18,20 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from titanium_common.api import INVALID, ApiError, FieldErrors
+from webapp import authors
 from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
 from webapp.extensions import db
 from webapp.models import Article, Comment, Favorite, Tag, account_uuid, article_tags
 from webapp.profiles import client as profiles
 from webapp.profiles.client import Profile
+from webapp.writes import committed
 
 MAX_SLUG_BASE = 80
 MAX_TAG_LENGTH = 64
 WORDS_PER_MINUTE = 200
-# A fresh slug collides with another insert only in a race; give up after a few rounds.
-SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def not_found() -> ApiError:
 
 
 def list_articles(
-    viewer_id, *, tag=None, author=None, favorited=None, limit=20, offset=0
+    viewer_id, *, tag=None, author=None, favorited=None, limit=20, offset=0, following=True
 ) -> ArticlePage:
     """Published articles, newest first; the filters combine with AND."""
     query = _published()
@@ -91,27 +96,29 @@ def list_articles(
     for username, restrict in ((author, _by_author), (favorited, _favorited_by)):
         if username is None:
             continue
-        profile = profiles.profile_by_username(username, None)
+        profile = authors.profile_by_username(username)
         if profile is None:
             return ArticlePage([], 0)
         query = restrict(query, account_uuid(profile.id))
-    return _page(query, viewer_id, limit, offset)
+    return _page(query, viewer_id, limit, offset, following=following)
 
 
-def feed(viewer_id, *, limit=20, offset=0) -> ArticlePage:
+def feed(viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
     """Published articles by the authors the viewer follows, newest first."""
     followed = [account_uuid(account_id) for account_id in profiles.following_ids(str(viewer_id))]
     if not followed:
         return ArticlePage([], 0)
-    return _page(_published().where(Article.author_id.in_(followed)), viewer_id, limit, offset)
+    query = _published().where(Article.author_id.in_(followed))
+    return _page(query, viewer_id, limit, offset, following=following)
 
 
-def search(query: str, viewer_id, *, limit=20, offset=0) -> ArticlePage:
+def search(query: str, viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
     """Published articles matching `query`, best match first."""
     if not query.strip():
         return ArticlePage([], 0)
     clause, rank = full_text.matching(query.strip(), db.engine.dialect.name)
-    return _page(_published().where(clause), viewer_id, limit, offset, rank=rank)
+    query = _published().where(clause)
+    return _page(query, viewer_id, limit, offset, rank=rank, following=following)
 
 
 def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
@@ -119,12 +126,13 @@ def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
     query = sa.select(Article).where(
         Article.draft.is_(True), Article.author_id == account_uuid(author_id)
     )
-    return _page(query, author_id, limit, offset)
+    return _page(query, author_id, limit, offset, following=False)
 
 
 def get_article(slug: str, viewer_id) -> ArticleView:
-    """One article; a draft is found only by its author."""
-    return _views([visible_article(slug, viewer_id)], viewer_id)[0]
+    """One article (whether the viewer follows its author included); a draft is found only by
+    its author."""
+    return _views([visible_article(slug, viewer_id)], viewer_id, following=True)[0]
 
 
 def all_tags() -> list[str]:
@@ -144,13 +152,17 @@ def reading_minutes(body: str) -> int:
 # --- writing -------------------------------------------------------------------------------
 
 
-def create_article(author_id, fields: dict, *, draft: bool = False) -> ArticleView:
+def create_article(
+    author_id, fields: dict, *, draft: bool = False, before_commit=None
+) -> ArticleView:
     """A new article from the API body's fields (title, description, body, tagList?)."""
     values = _validated(fields, partial=False)
-    for attempt in range(SAVE_ATTEMPTS):
+    author = authors.profile_of(author_id)  # before the write; nobody follows themselves
+
+    def attempt(number: int) -> ArticleView:
         now = now_ms()
         article = Article(
-            slug=_free_slug(values["title"], force_suffix=attempt > 0),
+            slug=_free_slug(values["title"], force_suffix=number > 0),
             title=values["title"],
             description=values["description"],
             body=values["body"],
@@ -158,11 +170,14 @@ def create_article(author_id, fields: dict, *, draft: bool = False) -> ArticleVi
             draft=draft,
             created_at=now,
             updated_at=now,
+            favorites_count=0,
             tags=_tags_named(values["tags"]),
         )
-        if _saved(article):
-            return _views([article], author_id)[0]
-    raise RuntimeError("could not store the article after several attempts")
+        db.session.add(article)
+        db.session.flush()
+        return _view(article, author, favorited=False)
+
+    return committed(attempt, before_commit)
 
 
 def check_editable(slug: str, editor_id, *, lock: bool = False) -> Article:
@@ -177,13 +192,16 @@ def check_editable(slug: str, editor_id, *, lock: bool = False) -> Article:
 
 def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = None) -> ArticleView:
     """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes."""
-    article = check_editable(slug, editor_id, lock=True)
+    original = check_editable(slug, editor_id)
     values = _validated(fields, partial=True)
-    new_title = values.get("title", article.title)
-    retitled = slugify(new_title) != slugify(article.title)
-    for attempt in range(SAVE_ATTEMPTS):
+    new_title = values.get("title", original.title)
+    retitled = slugify(new_title) != slugify(original.title)
+    author = authors.profile_of(editor_id)  # before the write
+
+    def attempt(number: int) -> ArticleView:
+        article = check_editable(slug, editor_id, lock=True)
         if retitled:
-            article.slug = _free_slug(new_title, force_suffix=attempt > 0)
+            article.slug = _free_slug(new_title, force_suffix=number > 0)
         for name in ("title", "description", "body"):
             if name in values:
                 setattr(article, name, values[name])
@@ -195,10 +213,11 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
                 # Publishing puts the article at the top of the lists, as a new one.
                 article.created_at = article.updated_at
             article.draft = draft
-        if _saved(article):
-            return _views([article], editor_id)[0]
-        article = check_editable(slug, editor_id, lock=True)
-    raise RuntimeError("could not store the article after several attempts")
+        db.session.flush()
+        favorited = bool(_favorited_among([article], editor_id))
+        return _view(article, author, favorited=favorited)
+
+    return committed(attempt)
 
 
 def delete_article(slug: str, editor_id) -> None:
@@ -211,27 +230,42 @@ def delete_article(slug: str, editor_id) -> None:
 
 def favorite(slug: str, user_id) -> ArticleView:
     """Idempotent: favoriting twice counts once."""
-    article = visible_article(slug, user_id)
     user = account_uuid(user_id)
-    if db.session.get(Favorite, (user, article.id)) is None:
-        db.session.add(Favorite(user_id=user, article_id=article.id))
-        _bump_favorites(article, +1)
-        if not _saved(article):  # the same user favorited it concurrently: already counted
-            article = visible_article(slug, user_id)
-    return _views([article], user_id)[0]
+
+    def attempt(article: Article) -> None:
+        if db.session.get(Favorite, (user, article.id)) is None:
+            db.session.add(Favorite(user_id=user, article_id=article.id))
+            _bump_favorites(article, +1)
+
+    return _change_favorite(slug, user_id, attempt, favorited=True)
 
 
 def unfavorite(slug: str, user_id) -> ArticleView:
+    def attempt(article: Article) -> None:
+        removed = db.session.execute(
+            sa.delete(Favorite).where(
+                Favorite.user_id == account_uuid(user_id), Favorite.article_id == article.id
+            )
+        ).rowcount
+        if removed:
+            _bump_favorites(article, -1)
+
+    return _change_favorite(slug, user_id, attempt, favorited=False)
+
+
+def _change_favorite(slug: str, user_id, change, *, favorited: bool) -> ArticleView:
+    """Apply `change` to the article; the reply's author (and whether the user follows them) is
+    resolved before the write."""
     article = visible_article(slug, user_id)
-    removed = db.session.execute(
-        sa.delete(Favorite).where(
-            Favorite.user_id == account_uuid(user_id), Favorite.article_id == article.id
-        )
-    ).rowcount
-    if removed:
-        _bump_favorites(article, -1)
-    db.session.commit()
-    return _views([article], user_id)[0]
+    author = authors.profile_of(article.author_id, user_id)
+
+    def attempt(_number: int) -> ArticleView:
+        # Again on a retry: the same user's concurrent favorite may have been counted meanwhile.
+        article = visible_article(slug, user_id)
+        change(article)
+        return _view(article, author, favorited=favorited)
+
+    return committed(attempt)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -259,17 +293,6 @@ def _free_slug(title: str, *, force_suffix: bool) -> str:
 
 def _slug_taken(slug: str) -> bool:
     return db.session.scalar(sa.select(Article.id).where(Article.slug == slug)) is not None
-
-
-def _saved(article: Article) -> bool:
-    """Commit; False (and rolled back) when a unique key was taken by a concurrent write."""
-    db.session.add(article)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
 
 
 def _bump_favorites(article: Article, delta: int) -> None:
@@ -350,7 +373,9 @@ def _favorited_by(query: sa.Select, user_id: uuid.UUID) -> sa.Select:
 def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
     """The article row; 404 when unknown, or a draft and `viewer_id` is not its author."""
     query = sa.select(Article).where(Article.slug == slug)
-    article = db.session.scalar(query.with_for_update() if lock else query)
+    if lock:  # and read the row as it is now, not as this session first loaded it
+        query = query.with_for_update().execution_options(populate_existing=True)
+    article = db.session.scalar(query)
     if article is None or (
         article.draft and (viewer_id is None or article.author_id != account_uuid(viewer_id))
     ):
@@ -358,7 +383,9 @@ def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
     return article
 
 
-def _page(query: sa.Select, viewer_id, limit: int, offset: int, rank=()) -> ArticlePage:
+def _page(
+    query: sa.Select, viewer_id, limit: int, offset: int, *, rank=(), following: bool
+) -> ArticlePage:
     rows = list(
         db.session.scalars(
             query.order_by(*rank, Article.created_at.desc(), Article.id.desc())
@@ -370,31 +397,41 @@ def _page(query: sa.Select, viewer_id, limit: int, offset: int, rank=()) -> Arti
         total = len(rows)  # the whole result is on this page: no COUNT needed
     else:
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    return ArticlePage(_views(rows, viewer_id), total)
+    return ArticlePage(_views(rows, viewer_id, following=following), total)
 
 
-def _views(articles: Sequence[Article], viewer_id) -> list[ArticleView]:
-    """Views of these articles with their authors from ONE user_service call."""
+def _views(articles: Sequence[Article], viewer_id, *, following: bool) -> list[ArticleView]:
+    """Views of these articles, their authors from webapp's copies in one query."""
     if not articles:
         return []
-    authors = profiles.profiles_by_ids({str(a.author_id) for a in articles}, _str(viewer_id))
+    found = authors.profiles_by_ids(
+        {article.author_id for article in articles}, viewer_id if following else None
+    )
     favorited = _favorited_among(articles, viewer_id)
     return [
-        ArticleView(
-            slug=article.slug,
-            title=article.title,
-            description=article.description,
-            body=article.body,
-            tags=[tag.name for tag in article.tags],
-            created_at=as_utc(article.created_at),
-            updated_at=as_utc(article.updated_at),
+        _view(
+            article,
+            found.get(str(article.author_id)) or Profile.placeholder(article.author_id),
             favorited=article.id in favorited,
-            favorites_count=article.favorites_count,
-            author=authors.get(str(article.author_id)) or Profile.placeholder(article.author_id),
-            draft=article.draft,
         )
         for article in articles
     ]
+
+
+def _view(article: Article, author: Profile, *, favorited: bool) -> ArticleView:
+    return ArticleView(
+        slug=article.slug,
+        title=article.title,
+        description=article.description,
+        body=article.body,
+        tags=[tag.name for tag in article.tags],
+        created_at=as_utc(article.created_at),
+        updated_at=as_utc(article.updated_at),
+        favorited=favorited,
+        favorites_count=article.favorites_count,
+        author=author,
+        draft=article.draft,
+    )
 
 
 def _favorited_among(articles: Sequence[Article], viewer_id) -> set[int]:
@@ -408,7 +445,3 @@ def _favorited_among(articles: Sequence[Article], viewer_id) -> set[int]:
             )
         )
     )
-
-
-def _str(viewer_id) -> str | None:
-    return None if viewer_id is None else str(viewer_id)

@@ -1,4 +1,8 @@
-"""Comments on articles: listing (oldest first), adding and deleting by their author."""
+"""Comments on articles: listing (oldest first), adding and deleting by their author.
+
+Authors come from webapp's copies (webapp.authors); adding builds its reply before it commits
+(webapp.writes), and `before_commit` receives that reply's CommentView.
+"""
 
 import re
 from dataclasses import dataclass
@@ -8,12 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from titanium_common.api import INVALID, ApiError, FieldErrors
+from webapp import authors
 from webapp.articles.service import visible_article
 from webapp.clock import as_utc, iso_ms, now_ms
 from webapp.extensions import db
 from webapp.models import Comment, account_uuid
-from webapp.profiles import client as profiles
 from webapp.profiles.client import Profile
+from webapp.writes import committed
 
 # Digits that fit a database integer.
 _ID = re.compile(r"^[0-9]{1,9}$")
@@ -38,12 +43,13 @@ class CommentView:
         }
 
 
-def list_comments(slug: str, viewer_id) -> list[CommentView]:
+def list_comments(slug: str, viewer_id, *, following: bool = True) -> list[CommentView]:
+    """Oldest first; `following=False` leaves out whom the viewer follows (pages never show it)."""
     article = visible_article(slug, viewer_id)
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.id)
     )
-    return _views(list(comments), viewer_id)
+    return _views(list(comments), viewer_id if following else None)
 
 
 def check_commentable(slug: str, author_id) -> None:
@@ -51,24 +57,30 @@ def check_commentable(slug: str, author_id) -> None:
     visible_article(slug, author_id)
 
 
-def add_comment(slug: str, author_id, body) -> CommentView:
+def add_comment(slug: str, author_id, body, *, before_commit=None) -> CommentView:
     article = visible_article(slug, author_id)
     errors = FieldErrors()
     text = errors.required_text({"body": body}, "body")
     if text is not None and "\x00" in text:
         errors.add("body", INVALID)
     errors.raise_if_any()
-    now = now_ms()
-    comment = Comment(
-        article_id=article.id,
-        author_id=account_uuid(author_id),
-        body=text,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(comment)
-    db.session.commit()
-    return _views([comment], author_id)[0]
+    author = authors.profile_of(author_id)  # before the write; nobody follows themselves
+    article_id = article.id
+
+    def attempt(_number: int) -> CommentView:
+        now = now_ms()
+        comment = Comment(
+            article_id=article_id,
+            author_id=account_uuid(author_id),
+            body=text,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(comment)
+        db.session.flush()
+        return _view(comment, author)
+
+    return committed(attempt, before_commit)
 
 
 def delete_comment(slug: str, comment_id: int | str, user_id) -> None:
@@ -84,19 +96,23 @@ def delete_comment(slug: str, comment_id: int | str, user_id) -> None:
     db.session.commit()
 
 
-def _views(comments: list[Comment], viewer_id) -> list[CommentView]:
-    """Views with their authors from ONE user_service call."""
+def _views(comments: list[Comment], following_of) -> list[CommentView]:
+    """Views with their authors from webapp's copies in one query (and, for `following_of`,
+    whom that viewer follows)."""
     if not comments:
         return []
-    viewer = None if viewer_id is None else str(viewer_id)
-    authors = profiles.profiles_by_ids({str(c.author_id) for c in comments}, viewer)
+    found = authors.profiles_by_ids({c.author_id for c in comments}, following_of)
     return [
-        CommentView(
-            id=comment.id,
-            body=comment.body,
-            created_at=as_utc(comment.created_at),
-            updated_at=as_utc(comment.updated_at),
-            author=authors.get(str(comment.author_id)) or Profile.placeholder(comment.author_id),
-        )
+        _view(comment, found.get(str(comment.author_id)) or Profile.placeholder(comment.author_id))
         for comment in comments
     ]
+
+
+def _view(comment: Comment, author: Profile) -> CommentView:
+    return CommentView(
+        id=comment.id,
+        body=comment.body,
+        created_at=as_utc(comment.created_at),
+        updated_at=as_utc(comment.updated_at),
+        author=author,
+    )

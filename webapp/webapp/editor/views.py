@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from titanium_common.api import ApiError
 from webapp import markdown
 from webapp.articles import service as articles
+from webapp.idempotency import form_claim
 from webapp.ui import changes_no_page, error_lines, redirect_to
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -32,8 +33,16 @@ def new():
     action = request.form.get("action", "publish")
     if action == "preview":
         return _editor(fields, preview=True)
+    # The form's key (one per rendering) makes a double submit, or a browser's retry, create one
+    # article: a repeat is sent where the first went.
     try:
-        article = articles.create_article(current_user.id, fields, draft=action == "draft")
+        claim = form_claim(current_user.id)
+        article = articles.create_article(
+            current_user.id,
+            fields,
+            draft=action == "draft",
+            before_commit=claim and claim.recording(_location),
+        )
     except ApiError as error:
         return _editor(fields, errors=error_lines(error.errors), status=_form_status(error))
     return _saved(article)
@@ -71,6 +80,12 @@ def _form_status(error: ApiError) -> int:
 def _saved(article):
     if article.draft:
         flash("Draft saved. Only you can see it until you publish it.")
+    return _location(article)
+
+
+def _location(article):
+    """Where a saved article is shown: the editor for a draft, else its page."""
+    if article.draft:
         return redirect_to(url_for(".edit", slug=article.slug))
     return redirect_to(url_for("article.show", slug=article.slug))
 

@@ -7,8 +7,8 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, abort, render_template, url_for
 
+from webapp import authors
 from webapp.articles import service as articles
-from webapp.profiles import client as profiles
 from webapp.ui import public_page
 
 bp = Blueprint("feeds", __name__)
@@ -28,7 +28,7 @@ def _rss(title: str, link: str, self_link: str, items) -> Response:
 @bp.get("/feed.xml")
 @public_page
 def all_posts():
-    page = articles.list_articles(None, limit=FEED_SIZE)
+    page = articles.list_articles(None, limit=FEED_SIZE, following=False)
     return _rss(
         "All posts",
         url_for("home.index", _external=True),
@@ -40,10 +40,10 @@ def all_posts():
 @bp.get("/profile/<username>/feed.xml")
 @public_page
 def author_posts(username: str):
-    profile = profiles.profile_by_username(username, None)
+    profile = authors.profile_by_username(username)
     if profile is None:
         abort(404)
-    page = articles.list_articles(None, author=profile.username, limit=FEED_SIZE)
+    page = articles.list_articles(None, author=profile.username, limit=FEED_SIZE, following=False)
     return _rss(
         f"Posts by {profile.username}",
         url_for("profile.articles", username=profile.username, _external=True),
@@ -55,7 +55,7 @@ def author_posts(username: str):
 @bp.get("/tag/<tag>/feed.xml")
 @public_page
 def tag_posts(tag: str):
-    page = articles.list_articles(None, tag=tag, limit=FEED_SIZE)
+    page = articles.list_articles(None, tag=tag, limit=FEED_SIZE, following=False)
     return _rss(
         f"Posts tagged {tag}",
         url_for("home.tag", tag=tag, _external=True),
@@ -69,7 +69,7 @@ def tag_posts(tag: str):
 def sitemap():
     published, offset = [], 0
     while offset < SITEMAP_MAX_URLS:
-        batch = articles.list_articles(None, limit=SITEMAP_BATCH, offset=offset)
+        batch = articles.list_articles(None, limit=SITEMAP_BATCH, offset=offset, following=False)
         published.extend(batch.articles)
         offset += SITEMAP_BATCH
         if offset >= batch.total:

@@ -13,6 +13,7 @@ from webapp.ui import (
     public_page,
     redirect_to,
 )
+from webapp.upstream import UpstreamUnavailable
 
 bp = Blueprint("home", __name__)
 
@@ -24,24 +25,35 @@ def index():
         if current_user.is_anonymous:
             return redirect_to(url_for("accounts.login"))
         page = page_number()
-        result = articles.feed(current_user.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return _feed_page(result, page, view="following", base_url="/?feed=following")
+        unavailable = False
+        try:
+            result = articles.feed(current_user.id, following=False, **_window(page))
+        except UpstreamUnavailable:
+            # Whom the reader follows is user_service's to say: the page says it cannot.
+            result, unavailable = articles.ArticlePage([], 0), True
+        return _feed_page(
+            result, page, view="following", base_url="/?feed=following", unavailable=unavailable
+        )
     page = page_number()
-    result = articles.list_articles(viewer_id(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    result = articles.list_articles(viewer_id(), following=False, **_window(page))
     return _feed_page(result, page, view="global", base_url="/")
+
+
+def _window(page: int) -> dict[str, int]:
+    return {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
 
 
 @bp.get("/tag/<tag>")
 @public_page
 def tag(tag: str):
     page = page_number()
-    result = articles.list_articles(
-        viewer_id(), tag=tag, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-    )
+    result = articles.list_articles(viewer_id(), tag=tag, following=False, **_window(page))
     return _feed_page(result, page, view="tag", tag=tag, base_url=url_for("home.tag", tag=tag))
 
 
-def _feed_page(result, page: int, *, view: str, base_url: str, tag: str | None = None):
+def _feed_page(
+    result, page: int, *, view: str, base_url: str, tag: str | None = None, unavailable=False
+):
     context = {
         "articles": result.articles,
         "page": page,
@@ -49,6 +61,7 @@ def _feed_page(result, page: int, *, view: str, base_url: str, tag: str | None =
         "view": view,
         "tag": tag,
         "base_url": base_url,
+        "feed_unavailable": unavailable,
     }
     if is_partial_request():
         return render_template("home/_feed.html", **context)
@@ -62,7 +75,7 @@ def search():
     page = page_number()
     result = None
     if query:
-        result = articles.search(query, viewer_id(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        result = articles.search(query, viewer_id(), following=False, **_window(page))
     context = {
         "query": query,
         "articles": result.articles if result else [],

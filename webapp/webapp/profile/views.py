@@ -1,8 +1,11 @@
 """Author profiles: their articles, their favorites, their drafts (own only), and following."""
 
+import dataclasses
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp import authors
 from webapp.articles import service as article_service
 from webapp.identity import viewer_id
 from webapp.profiles import client as profiles
@@ -19,8 +22,8 @@ from webapp.ui import (
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 
-def _profile_or_404(username: str) -> profiles.Profile:
-    profile = profiles.profile_by_username(username, viewer_id())
+def _profile_or_404(username: str, viewer=None) -> profiles.Profile:
+    profile = authors.profile_by_username(username, viewer)
     if profile is None:
         abort(404)
     return profile
@@ -29,14 +32,14 @@ def _profile_or_404(username: str) -> profiles.Profile:
 @bp.get("/<username>")
 @public_page
 def articles(username: str):
-    profile = _profile_or_404(username)
+    profile = _profile_or_404(username, viewer_id())
     return _profile_page(profile, "articles", author=profile.username)
 
 
 @bp.get("/<username>/favorites")
 @public_page
 def favorites(username: str):
-    profile = _profile_or_404(username)
+    profile = _profile_or_404(username, viewer_id())
     return _profile_page(profile, "favorites", favorited=profile.username)
 
 
@@ -55,7 +58,7 @@ def _profile_page(profile, tab: str, **filters):
     if tab == "drafts":
         result = article_service.drafts(current_user.id, **window)
     else:
-        result = article_service.list_articles(viewer_id(), **filters, **window)
+        result = article_service.list_articles(viewer_id(), **filters, **window, following=False)
     context = {
         "profile": profile,
         "tab": tab,
@@ -72,16 +75,19 @@ def _profile_page(profile, tab: str, **filters):
 @bp.post("/<username>/follow")
 @login_required
 def follow(username: str):
-    return _follow_answer(profiles.follow(current_user.id, username))
+    profile = _profile_or_404(username)
+    return _follow_answer(profile, profiles.follow(current_user.id, username))
 
 
 @bp.post("/<username>/unfollow")
 @login_required
 def unfollow(username: str):
-    return _follow_answer(profiles.unfollow(current_user.id, username))
+    profile = _profile_or_404(username)
+    return _follow_answer(profile, profiles.unfollow(current_user.id, username))
 
 
-def _follow_answer(profile):
+def _follow_answer(profile, following: bool):
+    profile = dataclasses.replace(profile, following=following)
     if is_partial_request():
         return render_template("profile/_follow_swap.html", profile=profile)
     fallback = url_for(".articles", username=profile.username)

@@ -1,6 +1,7 @@
-"""Author profiles and follows, asked of user_service (their owner) through webapp.upstream."""
+"""user_service (owner of profiles and follows), asked through webapp.upstream: lookups for
+authors not copied here yet (webapp.authors), whom a viewer follows, and following itself."""
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from webapp import upstream
 SERVICE = "user_service"
 # user_service answers at most this many keys per lookup.
 MAX_KEYS_PER_LOOKUP = 100
+PLACEHOLDER_USERNAME = "unknown"
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class Profile:
     username: str
     bio: str | None
     image: str | None
-    following: bool
+    # None: unknown (user_service did not answer); pages say so, the API shows false.
+    following: bool | None
 
     def public(self) -> dict[str, Any]:
         """The RealWorld Profile object."""
@@ -28,81 +31,69 @@ class Profile:
             "username": self.username,
             "bio": self.bio,
             "image": self.image,
-            "following": self.following,
+            "following": bool(self.following),
         }
 
     @classmethod
     def placeholder(cls, account_id) -> "Profile":
-        """For an author whose profile has not reached user_service yet (or is gone)."""
-        return cls(id=str(account_id), username="unknown", bio=None, image=None, following=False)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Profile":
+        """For an author known nowhere yet, or unknown here while user_service is down."""
         return cls(
-            id=str(data["id"]),
-            username=data["username"],
-            bio=data.get("bio"),
-            image=data.get("image"),
-            following=bool(data.get("following", False)),
+            id=str(account_id), username=PLACEHOLDER_USERNAME, bio=None, image=None, following=False
         )
 
 
-def profiles_by_ids(ids: Iterable[str], viewer_id: str | None) -> dict[str, Profile]:
-    """The profiles of these accounts (unknown ids are left out), in one call per 100 ids."""
-    unique = list(dict.fromkeys(str(account_id) for account_id in ids))
-    found: dict[str, Profile] = {}
-    for start in range(0, len(unique), MAX_KEYS_PER_LOOKUP):
-        chunk = unique[start : start + MAX_KEYS_PER_LOOKUP]
-        for profile in _lookup([("id", account_id) for account_id in chunk], viewer_id):
-            found[profile.id] = profile
+def lookup(ids: Sequence[str] = (), usernames: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """user_service's profiles (id, username, bio, image, version) for these keys, unknown ones
+    left out, in one call per 100 keys."""
+    keys = [("id", account_id) for account_id in ids] + [("username", name) for name in usernames]
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), MAX_KEYS_PER_LOOKUP):
+        found.extend(
+            _get("/internal/profiles", keys[start : start + MAX_KEYS_PER_LOOKUP])["profiles"]
+        )
     return found
 
 
-def profile_by_username(username: str, viewer_id: str | None) -> Profile | None:
-    profiles = _lookup([("username", username)], viewer_id)
-    return profiles[0] if profiles else None
+def followed_among(viewer_id: str, account_ids: list[str]) -> set[str]:
+    """Which of these accounts the viewer follows (one call)."""
+    params = [("id", account_id) for account_id in account_ids]
+    return set(_followed(viewer_id, params)) & set(account_ids)
 
 
 def following_ids(viewer_id: str) -> list[str]:
-    return [str(account_id) for account_id in _get(f"/internal/following/{viewer_id}")["ids"]]
+    """Every account the viewer follows."""
+    return _followed(viewer_id, None)
 
 
-def follow(viewer_id: str, username: str) -> Profile:
-    """Follow `username` (idempotent). Unknown user: 404 profile; yourself: 422 profile."""
+def follow(viewer_id: str, username: str) -> bool:
+    """Follow `username` (idempotent); whether the viewer now follows them.
+    Unknown user: 404 profile; yourself: 422 profile."""
     return _change_follow("POST", viewer_id, username)
 
 
-def unfollow(viewer_id: str, username: str) -> Profile:
+def unfollow(viewer_id: str, username: str) -> bool:
     return _change_follow("DELETE", viewer_id, username)
 
 
-def _change_follow(method: str, viewer_id: str, username: str) -> Profile:
+def _followed(viewer_id: str, params) -> list[str]:
+    data = _get(f"/internal/following/{viewer_id}", params)
+    return [str(account_id) for account_id in data["ids"]]
+
+
+def _change_follow(method: str, viewer_id: str, username: str) -> bool:
     path = f"/api/profiles/{requests.utils.quote(username, safe='')}/follow"
-    response = _request(method, path, viewer_id=viewer_id)
+    response = upstream.call(SERVICE, method, path, account_id=viewer_id)
     if response.status_code in (404, 422):
         # Unknown user or following yourself: user_service's RealWorld error, passed on as is.
         raise ApiError(response.status_code, response.json()["errors"])
     _raise_for_status(response)
-    # The public API's profile has no id; the internal lookup gives the whole Profile.
-    profile = profile_by_username(response.json()["profile"]["username"], viewer_id)
-    if profile is None:
-        raise ApiError.one(404, "profile", "not found")
-    return profile
+    return bool(upstream.json_body(SERVICE, response)["profile"]["following"])
 
 
-def _lookup(params: list[tuple[str, str]], viewer_id: str | None) -> list[Profile]:
-    data = _get("/internal/profiles", params=params, viewer_id=viewer_id)
-    return [Profile.from_json(item) for item in data["profiles"]]
-
-
-def _get(path: str, params=None, viewer_id: str | None = None) -> dict[str, Any]:
-    response = _request("GET", path, params=params, viewer_id=viewer_id)
+def _get(path: str, params) -> dict[str, Any]:
+    response = upstream.call(SERVICE, "GET", path, params=params)
     _raise_for_status(response)
     return upstream.json_body(SERVICE, response)
-
-
-def _request(method: str, path: str, *, params=None, viewer_id: str | None = None):
-    return upstream.call(SERVICE, method, path, params=params, account_id=viewer_id)
 
 
 def _raise_for_status(response: requests.Response) -> None:

@@ -1,8 +1,9 @@
 """`flask --app webapp seed-demo`: demo articles, comments and favorites by the demo authors.
 
 Idempotent: an article whose slug already exists is left alone (with its comments and favorites).
-The authors are the demo accounts auth_service seeds; their ids come from user_service, so this
-runs once the stack is up, and waits a little for their profiles to arrive.
+The authors are the demo accounts auth_service seeds; their ids come from their profiles (copied
+here by auth_service's outbox, or asked of user_service), so this runs once the stack is up, and
+waits a little for their profiles to arrive.
 """
 
 import time
@@ -15,12 +16,12 @@ import yaml
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from webapp import authors
 from webapp.articles import service as articles
 from webapp.clock import now_ms
 from webapp.comments import service as comments
 from webapp.extensions import db
 from webapp.models import Article, Comment
-from webapp.profiles import client as profiles
 from webapp.upstream import UpstreamUnavailable
 
 CONTENT_FILE = Path(__file__).with_name("content.yaml")
@@ -81,7 +82,7 @@ def _demo_author_ids(usernames: list[str], wait: float) -> dict[str, str]:
     deadline = time.monotonic() + wait
     while True:
         try:
-            found = {name: profiles.profile_by_username(name, None) for name in usernames}
+            found = {name: authors.profile_by_username(name) for name in usernames}
         except UpstreamUnavailable as error:
             if time.monotonic() >= deadline:
                 raise click.ClickException(
