@@ -65,9 +65,11 @@ class FakeAuthService:
         self.rejection: auth_client.AuthRejected | None = None
 
     def _user(self, account: dict) -> dict:
+        """auth_service's User reply, with the id and token version its token would carry."""
         return {
             **{k: account[k] for k in ("email", "username", "bio", "image")},
             "id": account["id"],
+            "version": account["version"],
         }
 
     def register(self, username, email, password):
@@ -78,7 +80,7 @@ class FakeAuthService:
         profile = self.user_service.create(username)
         self.accounts[email] = {
             "id": profile.id, "username": username, "email": email, "password": password,
-            "bio": None, "image": None,
+            "bio": None, "image": None, "version": 1,
         }  # fmt: skip
         return self._user(self.accounts[email])
 
@@ -98,6 +100,8 @@ class FakeAuthService:
         self._raise_if_told()
         account = self._by_id(account_id)
         account.update(changes)
+        if "password" in changes:  # auth_service ends every session and token of the account
+            account["version"] += 1
         self.user_service.profiles[account_id].update(
             {k: account[k] for k in ("username", "bio", "image")}
         )

@@ -1,10 +1,13 @@
-"""Who is viewing: the flask-login session holds only the account id; every request resolves it
-to a profile through user_service (one batched call, cached there). A session whose account no
-longer has a profile is cleared, so the page renders signed out."""
+"""Who is viewing: the flask-login session holds only the account id and a session id; every
+request checks that the server still holds that session (webapp.sessions: not logged out, not
+expired, not ended by a password change) and resolves the account to a profile through
+user_service (one batched call, cached there). A session that is over, or whose account no
+longer has a profile, is cleared, so the page renders signed out."""
 
 from flask import Flask, g, session, url_for
 from flask_login import UserMixin, current_user
 
+from webapp import sessions
 from webapp.extensions import login_manager
 from webapp.profiles import client as profiles
 from webapp.ui import is_page_request, redirect_to
@@ -32,6 +35,9 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(account_id: str) -> SignedInUser | None:
+    if not sessions.is_live(account_id):
+        session.clear()  # logged out, expired or ended: render signed out from now on
+        return None
     try:
         profile = profiles.profiles_by_ids([account_id], None).get(account_id)
     except UpstreamUnavailable as error:

@@ -1,5 +1,6 @@
-"""Articles, their tags, comments and favorites. Authors are account ids owned by auth_service;
-their names and pictures come from user_service, so no foreign key points at them."""
+"""Articles, their tags, comments and favorites, and browser sessions. Authors are account ids
+owned by auth_service; their names and pictures come from user_service, so no foreign key
+points at them."""
 
 import uuid
 from datetime import datetime
@@ -83,3 +84,17 @@ class Favorite(db.Model):
         sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
+class WebSession(db.Model):
+    """A signed-in browser: webapp.sessions. Deleting the row signs its cookie out."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the session id the cookie holds: the table alone lets nobody in.
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    # The account's token version at sign-in (auth_service); below its minimum, signed out.
+    token_version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

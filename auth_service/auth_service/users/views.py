@@ -8,6 +8,7 @@ from auth_service.tokens.keys import key_ring
 from auth_service.users import service
 from titanium_common.api import read_wrapped_json
 from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.context import client_address_var
 from titanium_common.identity import USER_ID_HEADER
 
 bp = Blueprint("users", __name__, url_prefix="/api")
@@ -19,14 +20,14 @@ CHANGES_NO_PAGE = {UNCHANGED_HEADER: "1"}
 
 @bp.post("/users")
 def register():
-    account, event = service.register(read_wrapped_json("user"))
+    account, event = service.register(read_wrapped_json("user"), client_address_var.get())
     deliver_after_commit(event.id)
     return user_response(account), 201, CHANGES_NO_PAGE
 
 
 @bp.post("/users/login")
 def login():
-    account = service.login(read_wrapped_json("user"), request.remote_addr)
+    account = service.login(read_wrapped_json("user"), client_address_var.get())
     return user_response(account), 200, CHANGES_NO_PAGE
 
 
@@ -49,7 +50,7 @@ def user_response(account: Account) -> dict:
     return {
         "user": {
             "email": account.email,
-            "token": key_ring().sign(account.id),
+            "token": key_ring().sign(account.id, account.token_version),
             "username": account.username,
             "bio": account.bio,
             "image": account.image,
