@@ -24,12 +24,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 # A local stack for browsers: cheap password hashing, fast profile relay, no gateway rate limit
-# (one browser is one client making every request of the run).
+# and no sign-up limit (one browser is one client making every request of the run).
 LOCAL_STACK_ENV = {
     "ARGON2_TIME_COST": "1",
     "ARGON2_MEMORY_COST": "8192",
     "OUTBOX_RELAY_INTERVAL_SECONDS": "0.2",
     "RATE_LIMIT_REQUESTS": "0",
+    "REGISTRATIONS_PER_CLIENT": "0",
     "LOG_LEVEL": "WARNING",
 }
 

@@ -17,15 +17,14 @@ from tests.web import Browser
 from titanium_common.testing import configured_backends
 
 FAILURES_PER_CLIENT = 50  # auth_service's default LOGIN_MAX_FAILURES_PER_CLIENT
-SIGN_UPS_PER_CLIENT = 20  # and REGISTRATIONS_PER_CLIENT
+SIGN_UPS_PER_CLIENT = 20  # and REGISTRATIONS_PER_CLIENT (which the other system tests turn off)
 TOO_MANY = {"errors": {"login": ["too many failed attempts, try again later"]}}
 
 
 @pytest.fixture(scope="module", params=configured_backends(), ids=lambda backend: backend.name)
 def edge_stack(request, tmp_path_factory):
-    running = start_stack(
-        request.param, tmp_path_factory.mktemp("edge"), env={"TRUSTED_PROXY_HOPS": "1"}
-    )
+    env = {"TRUSTED_PROXY_HOPS": "1", "REGISTRATIONS_PER_CLIENT": str(SIGN_UPS_PER_CLIENT)}
+    running = start_stack(request.param, tmp_path_factory.mktemp("edge"), env=env)
     yield running
     stop_stack(running)
 
