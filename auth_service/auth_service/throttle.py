@@ -63,7 +63,9 @@ class LoginThrottle:
 
     def check(self, email: str, client: str | None) -> None:
         """429 with Retry-After while the account's wait runs or the client is at its limit."""
-        refusals = [wait] if (wait := self.counters.peek(account_key("wait", email))).count else []
+        refusals = []
+        if (wait := self.counters.peek(account_key("wait", email))).count:
+            refusals.append(wait)
         if client:
             failures = self.counters.peek(f"client-failures:{client}")
             if failures.count >= self.max_failures_per_client:

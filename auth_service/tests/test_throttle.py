@@ -33,11 +33,11 @@ def test_after_five_failures_the_owner_waits_a_second_not_fifteen_minutes(users)
     fail(users, user["email"], 5)
 
     refused = users.login(user["email"].upper(), "correct horse")
-    time.sleep(int(refused.headers["Retry-After"]))
-    again = users.login(user["email"], "correct horse")
-
     assert (refused.status_code, refused.json) == (429, TOO_MANY)
     assert refused.headers["Retry-After"] == "1"
+    time.sleep(1)
+    again = users.login(user["email"], "correct horse")
+
     assert again.status_code == 200
 
 
