@@ -17,12 +17,13 @@ from scripts.stack import Ports, StackConfig, free_port, launch
 # Beside the HTML report (conftest.REPORT_DIR), so a failed run's logs travel with it.
 STACK_LOG_DIR = Path(__file__).resolve().parent / "report" / "stack-logs"
 # A local stack for browsers: cheap password hashing, fast profile relay, no gateway rate limit
-# (one browser is one client making every request of the run).
+# and no sign-up limit (one browser is one client making every request of the run).
 LOCAL_STACK_ENV = {
     "ARGON2_TIME_COST": "1",
     "ARGON2_MEMORY_COST": "8192",
     "OUTBOX_RELAY_INTERVAL_SECONDS": "0.2",
     "RATE_LIMIT_REQUESTS": "0",
+    "REGISTRATIONS_PER_CLIENT": "0",
     "LOG_LEVEL": "WARNING",
 }
 

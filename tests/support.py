@@ -1,19 +1,25 @@
 """Building blocks of the system tests: a running stack and a RealWorld client."""
 
+import time
 import uuid
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from scripts.stack import Ports, Stack, StackConfig, free_port, launch
 from tests.contract import check_response
 from titanium_common.testing import Backend, assert_reachable
 
-# A system test gets a fresh, fast stack: cheap password hashing, no throttling surprises.
+# A system test gets a fresh, fast stack: cheap password hashing, no throttling surprises (the
+# suite signs up hundreds of people from one address), and revocations (a password change)
+# reach the gateway and webapp within half a second.
 TEST_ENV = {
     "ARGON2_TIME_COST": "1",
     "ARGON2_MEMORY_COST": "8192",
     "OUTBOX_RELAY_INTERVAL_SECONDS": "0.2",
+    "REGISTRATIONS_PER_CLIENT": "0",
+    "REVOCATION_POLL_SECONDS": "0.5",
     "LOG_LEVEL": "INFO",
 }
 
@@ -23,8 +29,11 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-def start_stack(backend: Backend, tmp_dir: Path, redis_url: str | None = None) -> Stack:
-    """A fresh stack on free ports with its own databases; `redis_url` overrides the backend's."""
+def start_stack(
+    backend: Backend, tmp_dir: Path, redis_url: str | None = None, env: dict | None = None
+) -> Stack:
+    """A fresh stack on free ports with its own databases; `redis_url` overrides the backend's,
+    `env` adds settings."""
     assert_reachable(backend)
     run = uuid.uuid4().hex[:8]
     config = StackConfig(
@@ -34,7 +43,7 @@ def start_stack(backend: Backend, tmp_dir: Path, redis_url: str | None = None) -
         redis_url=backend.redis_url if redis_url is None else redis_url,
         database_suffix=f"_systest_{run}",
         redis_namespace=f"systest:{run}",
-        extra_env=TEST_ENV,
+        extra_env={**TEST_ENV, **(env or {})},
     )
     return launch(config, tmp_dir)
 
@@ -48,6 +57,33 @@ def gateway_session() -> requests.Session:
     the RealWorld contract (tests/contract.py) before the test sees it."""
     session = requests.Session()
     session.hooks["response"].append(check_response)
+    return session
+
+
+def eventually(check, timeout: float = 15.0):
+    """`check()`'s first truthy result, polling until `timeout`; its last result otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+class FromAddress(HTTPAdapter):
+    """Connects from a given loopback address (127.0.0.0/8 is all this machine), so a test can
+    be several clients that the gateway tells apart by their peer address."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
+def connect_from(session: requests.Session, address: str) -> requests.Session:
+    session.mount("http://", FromAddress(address))
     return session
 
 

@@ -7,17 +7,8 @@ import uuid
 import pytest
 import requests
 
-from tests.support import Api, start_stack, stop_stack, unique
+from tests.support import Api, eventually, start_stack, stop_stack, unique
 from titanium_common.testing import configured_backends
-
-
-def eventually(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 def test_user_service_down_fails_fast_and_registration_is_delivered_later(stack, api):

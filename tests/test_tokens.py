@@ -1,4 +1,5 @@
-"""Tokens are checked at the gateway: forged, expired, tampered and foreign tokens are refused."""
+"""Tokens are checked at the gateway: forged, expired, tampered, foreign and over-long tokens are
+refused, and so is every token of an account signed before its password changed."""
 
 import base64
 import json
@@ -9,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from tests.support import eventually
 from titanium_common.identity import TOKEN_AUDIENCE, TOKEN_ISSUER
 
 INVALID = {"errors": {"token": ["is invalid"]}}
@@ -101,3 +103,46 @@ def test_key_rotation_logs_nobody_out(api, stack):
     assert jwt.get_unverified_header(new_token)["kid"] != old_kid
     assert api.call("GET", "/user", new_token).status_code == 200
     assert api.call("GET", "/user", before["token"]).status_code == 200
+
+
+def test_a_token_claiming_a_hundred_year_lifetime_is_refused(api, stack):
+    user = api.register()
+    kid = jwt.get_unverified_header(user["token"])["kid"]
+    claims = {**claims_of(user["token"]), "exp": int(time.time()) + 100 * 365 * 86400}
+    century = sign(newest_signing_key(stack), kid, **claims)
+
+    response = api.call("GET", "/user", century)
+
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+def test_a_password_change_ends_every_older_token_within_a_poll(api):
+    user = api.register()
+    second_device = login(api, user)["token"]
+
+    changed = api.call(
+        "PUT", "/user", user["token"], json={"user": {"password": "a brand new passphrase"}}
+    )
+    fresh = changed.json()["user"]["token"]
+
+    assert changed.status_code == 200
+    assert eventually(lambda: api.call("GET", "/user", user["token"]).status_code == 401, 5)
+    assert api.call("GET", "/user", second_device).status_code == 401
+    assert api.call("GET", "/articles/feed", second_device).status_code == 401
+    assert api.call("GET", "/user", fresh).status_code == 200
+
+
+def test_sign_out_everywhere_ends_the_accounts_tokens(api, stack):
+    user = api.register()
+
+    stack.flask("auth_service", "sign-out-everywhere", user["email"])
+
+    assert eventually(lambda: api.call("GET", "/user", user["token"]).status_code == 401, 5)
+    assert api.call("GET", "/user", login(api, user)["token"]).status_code == 200
+
+
+def login(api, user) -> dict:
+    body = {"user": {"email": user["email"], "password": user["password"]}}
+    response = api.call("POST", "/users/login", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["user"]

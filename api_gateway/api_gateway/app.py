@@ -8,6 +8,7 @@ from aiohttp import web
 from api_gateway import middlewares
 from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
 from api_gateway.metrics import GatewayMetrics
+from api_gateway.revocations import revocation_feed
 from api_gateway.routes import setup_routes
 from api_gateway.settings import load_settings, upstream_urls
 from api_gateway.upstreams import counters_and_pages, upstream_session
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(middlewares.add_request_id)
     app.on_response_prepare.append(middlewares.add_cache_result)
     app.cleanup_ctx.append(upstream_session)
+    app.cleanup_ctx.append(revocation_feed)
     app.cleanup_ctx.append(counters_and_pages)
     setup_routes(app)
     return app

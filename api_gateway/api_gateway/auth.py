@@ -1,4 +1,10 @@
-"""Access-token verification against auth_service's JWKS.
+"""Access-token verification against auth_service's JWKS and revocation feed.
+
+A token is valid when its EdDSA signature verifies against a published key, its issuer and
+audience are ours, it has not expired, it claims no longer a lifetime than TOKEN_TTL_SECONDS
+(`exp - iat`) and was not issued in the future (beyond CLOCK_SKEW_SECONDS), and its account has
+not ended the sessions and tokens of its version since (titanium_common.revocations, read in the
+background by api_gateway.revocations: a dictionary lookup here).
 
 The JWKS is cached for JWKS_CACHE_SECONDS. A token whose `kid` is not in the cache triggers a
 refetch (keys rotate), but never more often than JWKS_MIN_REFETCH_SECONDS: a request that needs a
@@ -16,12 +22,22 @@ import aiohttp
 import jwt
 
 from titanium_common import context
-from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+from titanium_common.identity import (
+    TOKEN_ALGORITHM,
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
+    TOKEN_VERSION_CLAIM,
+)
+from titanium_common.revocations import RevocationList
 
 log = logging.getLogger(__name__)
 
 TOKEN_SCHEMES = {"token", "bearer"}
-REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# How far ahead of the gateway's clock auth_service's may run; `exp` gets no such grace.
+CLOCK_SKEW_SECONDS = 30
+# Tokens signed before tokens carried a version are of the account's first one.
+FIRST_VERSION = 1
 
 
 class InvalidToken(Exception):
@@ -120,7 +136,14 @@ class JwksCache:
             self._last_fetch_failed = False
 
 
-async def verify_token(token: str, jwks: JwksCache) -> str:
+async def verify_token(
+    token: str,
+    jwks: JwksCache,
+    revocations: RevocationList,
+    *,
+    max_lifetime_seconds: float,
+    clock: Callable[[], float] = time.time,
+) -> str:
     """The subject (account id) of a valid access token; raises InvalidToken otherwise."""
     try:
         header = jwt.get_unverified_header(token)
@@ -139,10 +162,26 @@ async def verify_token(token: str, jwks: JwksCache) -> str:
             algorithms=[TOKEN_ALGORITHM],
             audience=TOKEN_AUDIENCE,
             issuer=TOKEN_ISSUER,
-            options={"require": REQUIRED_CLAIMS},
+            # iat is checked below, with the skew that exp does not get.
+            options={"require": REQUIRED_CLAIMS, "verify_iat": False},
         )
     except jwt.PyJWTError as error:
         raise InvalidToken from error
-    if not claims["sub"]:
+    subject, version = claims["sub"], claims.get(TOKEN_VERSION_CLAIM, FIRST_VERSION)
+    issued_at, expires_at = claims["iat"], claims["exp"]
+    if not (
+        isinstance(subject, str)
+        and subject
+        and _is_number(issued_at)
+        and _is_number(expires_at)
+        and issued_at <= clock() + CLOCK_SKEW_SECONDS
+        and expires_at - issued_at <= max_lifetime_seconds
+        and type(version) is int
+        and revocations.allows(subject, version)
+    ):
         raise InvalidToken
-    return claims["sub"]
+    return subject
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float)

@@ -6,6 +6,7 @@ from api_gateway.auth import JwksCache
 from api_gateway.edge_cache import EdgeCache
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.ratelimit import RateLimiter
+from titanium_common.revocations import RevocationList
 from titanium_common.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
@@ -14,6 +15,7 @@ openapi_document_key = web.AppKey("openapi_document", dict)
 metrics_key = web.AppKey("metrics", GatewayMetrics)
 upstream_session_key = web.AppKey("upstream_session", ClientSession)
 jwks_key = web.AppKey("jwks", JwksCache)
+revocations_key = web.AppKey("revocations", RevocationList)
 rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
 edge_cache_key = web.AppKey("edge_cache", EdgeCache)
 

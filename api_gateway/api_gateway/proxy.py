@@ -1,4 +1,5 @@
-"""Forwarding one request to its upstream: identity, rate limit, headers, streamed bodies."""
+"""Forwarding one request to its upstream: identity, client address, rate limit, headers,
+streamed bodies."""
 
 import functools
 import logging
@@ -18,6 +19,7 @@ from api_gateway.keys import (
     metrics_key,
     rate_limiter_key,
     request_id_key,
+    revocations_key,
     settings_key,
     traceparent_key,
     upstream_name_key,
@@ -26,7 +28,11 @@ from api_gateway.keys import (
 )
 from titanium_common import context
 from titanium_common.caching import UNCHANGED_HEADER
-from titanium_common.identity import IDENTITY_HEADER_PREFIX, USER_ID_HEADER
+from titanium_common.identity import (
+    CLIENT_ADDRESS_HEADER,
+    IDENTITY_HEADER_PREFIX,
+    USER_ID_HEADER,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +82,9 @@ def proxy_to(upstream: str, *, reject_invalid_tokens: bool, edge_cached: bool = 
     async def proxy(request: web.Request) -> web.StreamResponse:
         request[upstream_name_key] = upstream
         user_id, token = await identify(request, reject_invalid_tokens)
-        await enforce_rate_limit(request, user_id)
-        headers = upstream_headers(request, user_id, token)
+        address = client_ip(request)
+        await enforce_rate_limit(request, user_id, address)
+        headers = upstream_headers(request, user_id, token, address)
         if edge_cached:
             fetch = functools.partial(forward, request, upstream)
             return await request.app[edge_cache_key].serve(request, headers, fetch)
@@ -92,7 +99,12 @@ async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | No
     if token is None:
         return None, None
     try:
-        user_id = await verify_token(token, request.app[jwks_key])
+        user_id = await verify_token(
+            token,
+            request.app[jwks_key],
+            request.app[revocations_key],
+            max_lifetime_seconds=request.app[settings_key].TOKEN_TTL_SECONDS,
+        )
     except InvalidToken:
         if reject_invalid:
             raise GatewayError(401, "token", "is invalid") from None
@@ -105,11 +117,11 @@ async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | No
     return user_id, token
 
 
-async def enforce_rate_limit(request: web.Request, user_id: str | None) -> None:
+async def enforce_rate_limit(request: web.Request, user_id: str | None, address: str) -> None:
     limiter = request.app[rate_limiter_key]
     if not limiter.enabled:
         return
-    client = f"user:{user_id}" if user_id else f"ip:{client_ip(request)}"
+    client = f"user:{user_id}" if user_id else f"ip:{address}"
     decision = await limiter.hit(client)
     if not decision.allowed:
         retry_after = {"Retry-After": str(decision.retry_after_seconds)}
@@ -117,7 +129,10 @@ async def enforce_rate_limit(request: web.Request, user_id: str | None) -> None:
 
 
 def client_ip(request: web.Request) -> str:
-    """The caller's address: the peer, or what the trusted proxies in front of us saw."""
+    """The caller's address: the peer, or what the outermost trusted proxy in front of us saw.
+
+    Entries left of that one are whatever the client sent, so never trusted; services get the
+    result in CLIENT_ADDRESS_HEADER and read no X-Forwarded-For themselves."""
     forwarded = request.headers.get("X-Forwarded-For", "")
     chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     chain.append(request.remote or "unknown")
@@ -136,7 +151,7 @@ def connection_scoped(headers: CIMultiDictProxy[str]) -> set[str]:
 
 
 def upstream_headers(
-    request: web.Request, user_id: str | None, token: str | None
+    request: web.Request, user_id: str | None, token: str | None, address: str
 ) -> CIMultiDict[str]:
     dropped = connection_scoped(request.headers) | REPLACED_REQUEST_HEADERS
     headers = CIMultiDict(
@@ -147,6 +162,7 @@ def upstream_headers(
     )
     headers[context.REQUEST_ID_HEADER] = request[request_id_key]
     headers[context.TRACEPARENT_HEADER] = request[traceparent_key]
+    headers[CLIENT_ADDRESS_HEADER] = address
     if user_id is not None:
         headers[USER_ID_HEADER] = user_id
         headers[hdrs.AUTHORIZATION] = f"Token {token}"

@@ -28,10 +28,13 @@ SETTINGS = [
         SERVICE,
     ),
     Setting("RATE_LIMIT_WINDOW_SECONDS", 60, "length of a rate-limit window", SERVICE),
+    # The client address (rate limits here, sign-in throttling in auth_service) is the entry of
+    # X-Forwarded-For this many hops from the end: the one the outermost trusted proxy appended.
     Setting(
         "TRUSTED_PROXY_HOPS",
         0,
-        "proxies in front of the gateway that append to X-Forwarded-For (Istio ingress: 1)",
+        "proxies in front of the gateway that append to X-Forwarded-For (the chart: 1, the Istio "
+        "ingress); the client address passed upstream is what the outermost of them saw",
         SERVICE,
     ),
     Setting("JWKS_CACHE_SECONDS", 300.0, "how long the JWKS is trusted before a refetch", SERVICE),
@@ -43,6 +46,19 @@ SETTINGS = [
         SERVICE,
     ),
     Setting("JWKS_FETCH_TIMEOUT_SECONDS", 3.0, "total time allowed for one JWKS fetch", SERVICE),
+    Setting(
+        "TOKEN_TTL_SECONDS",
+        86400,
+        "longest token lifetime accepted (exp - iat): auth_service's TOKEN_TTL_SECONDS",
+        SERVICE,
+    ),
+    Setting(
+        "REVOCATION_POLL_SECONDS",
+        10.0,
+        "how often auth_service's revocation feed is read: what a password change ends (API "
+        "tokens at the gateway, browser sessions in webapp) stops working this long after",
+        SERVICE,
+    ),
     Setting(
         "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
         1.0,

@@ -19,7 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api_gateway.app import create_app
 from api_gateway.settings import load_settings
-from titanium_common.identity import JWKS_PATH, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+from titanium_common.identity import (
+    JWKS_PATH,
+    REVOCATIONS_PATH,
+    TOKEN_ALGORITHM,
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
+)
 from titanium_common.testing import assert_reachable, configured_backends, redis_key_prefix
 
 UPSTREAM_NAMES = ("auth_service", "user_service", "webapp")
@@ -35,15 +41,18 @@ class SigningKey:
         public = jwt.algorithms.OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
         return {**public, "kid": self.kid, "alg": TOKEN_ALGORITHM, "use": "sig"}
 
-    def token(self, sub: str | None = None, *, expires_in: float = 900, **claims) -> str:
+    def token(self, sub: str | None = None, *, expires_in: int = 900, **claims) -> str:
+        """A token signed by this key; a claim given as None is left out."""
+        now = int(time.time())
         payload = {
             "sub": str(uuid.uuid4()) if sub is None else sub,
             "iss": TOKEN_ISSUER,
             "aud": TOKEN_AUDIENCE,
-            "iat": int(time.time()),
-            "exp": int(time.time() + expires_in),
+            "iat": now,
+            "exp": now + expires_in,
             **claims,
         }
+        payload = {name: value for name, value in payload.items() if value is not None}
         return jwt.encode(payload, self.private_key, TOKEN_ALGORITHM, headers={"kid": self.kid})
 
 
@@ -54,6 +63,13 @@ class FakeUpstreams:
     urls: dict[str, str]
     published_keys: list[SigningKey]
     jwks_fetches: list[float] = field(default_factory=list)
+    # The revocation feed's entries ({"account", "version", "at"}) and what asked for them.
+    revocations: list[dict] = field(default_factory=list)
+    feed_queries: list[dict] = field(default_factory=list)
+    feed_status: int = 200
+
+    def revoke(self, account_id: str, version: int) -> None:
+        self.revocations.append({"account": account_id, "version": version, "at": time.time()})
 
 
 def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
@@ -65,6 +81,13 @@ def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
     async def jwks(request: web.Request) -> web.Response:
         upstreams.jwks_fetches.append(time.monotonic())
         return web.json_response({"keys": [key.jwk for key in upstreams.published_keys]})
+
+    async def revocation_feed(request: web.Request) -> web.Response:
+        upstreams.feed_queries.append(dict(request.query))
+        if upstreams.feed_status != 200:
+            return web.json_response({"errors": {}}, status=upstreams.feed_status)
+        page = {"revocations": upstreams.revocations, "next_since": time.time(), "complete": True}
+        return web.json_response(page)
 
     async def echo(request: web.Request) -> web.StreamResponse:
         if delay := request.query.get("delay"):
@@ -93,6 +116,7 @@ def echo_app(name: str, upstreams: FakeUpstreams) -> web.Application:
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_get(JWKS_PATH, jwks)
+    app.router.add_get(REVOCATIONS_PATH, revocation_feed)
     app.router.add_route("*", "/{tail:.*}", echo)
     return app
 

@@ -11,6 +11,8 @@ from api_gateway.auth import parse_jwks, token_from_header
 from tests.conftest import SigningKey, closed_port_url, echo, echoed_headers
 
 USER_ID = "6f1c2c1e-8a4e-4f57-9a53-2b1e4f0c9d11"
+DAY = 86400  # the gateway's default TOKEN_TTL_SECONDS
+YEAR = 365 * DAY
 
 
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token", "BEARER"])
@@ -79,6 +81,18 @@ def hmac_signed(key: SigningKey) -> str:
         pytest.param(lambda key: key.token(USER_ID, aud="someone-else"), id="wrong-audience"),
         pytest.param(lambda key: key.token(USER_ID, iss="someone-else"), id="wrong-issuer"),
         pytest.param(lambda key: key.token(""), id="empty-subject"),
+        pytest.param(lambda key: key.token(USER_ID, expires_in=100 * YEAR), id="100-year-exp"),
+        pytest.param(
+            lambda key: key.token(USER_ID, iat=int(time.time()) - 600, expires_in=DAY),
+            id="lifetime-over-the-ttl",
+        ),
+        pytest.param(
+            lambda key: key.token(USER_ID, iat=int(time.time()) + 3600, expires_in=2 * 3600),
+            id="issued-in-the-future",
+        ),
+        pytest.param(lambda key: key.token(USER_ID, iat=None), id="no-iat"),
+        pytest.param(lambda key: key.token(USER_ID, iat="0"), id="iat-not-a-number"),
+        pytest.param(lambda key: key.token(USER_ID, ver="1"), id="version-not-a-number"),
         pytest.param(hmac_signed, id="wrong-algorithm"),
         pytest.param(lambda key: "not.a.jwt", id="garbage"),
         pytest.param(lambda key: "", id="empty"),
@@ -92,6 +106,27 @@ async def test_invalid_token_on_api_routes_is_401(gateway_client, signing_key, m
 
     assert response.status == 401
     assert await response.json() == {"errors": {"token": ["is invalid"]}}
+
+
+async def test_a_token_issued_a_little_ahead_of_the_gateways_clock_is_accepted(
+    gateway_client, signing_key
+):
+    token = signing_key.token(USER_ID, iat=int(time.time()) + 20)
+
+    response = await gateway_client.get("/api/user", headers={"Authorization": f"Token {token}"})
+
+    assert response.status == 200
+
+
+async def test_the_longest_lifetime_follows_the_setting(make_gateway, signing_key):
+    gateway = await make_gateway(TOKEN_TTL_SECONDS=60)
+    headers = {
+        expires_in: {"Authorization": f"Token {signing_key.token(USER_ID, expires_in=expires_in)}"}
+        for expires_in in (60, 61)
+    }
+
+    assert (await gateway.get("/api/user", headers=headers[60])).status == 200
+    assert (await gateway.get("/api/user", headers=headers[61])).status == 401
 
 
 async def test_invalid_token_on_web_ui_is_dropped_not_refused(gateway_client, signing_key):

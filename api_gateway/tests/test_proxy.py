@@ -16,6 +16,7 @@ async def test_client_sent_identity_headers_never_reach_upstreams(gateway_client
         "X-Titanium-User-Id": "admin",
         "x-titanium-role": "admin",
         "X-TITANIUM-IMPERSONATE": "1",
+        "X-Titanium-Client-Address": "203.0.113.99",
     }
 
     response = await gateway_client.get(path, headers=forged)
@@ -23,7 +24,11 @@ async def test_client_sent_identity_headers_never_reach_upstreams(gateway_client
     if path == "/.well-known/jwks.json":
         return  # the fake JWKS does not echo; the same code path is checked on the others
     received = echoed_headers(await echo(response))
-    assert not [name for name in received if name.startswith("x-titanium-")]
+    # Only what the gateway sets itself: the client address it saw.
+    assert [name for name in received if name.startswith("x-titanium-")] == [
+        "x-titanium-client-address"
+    ]
+    assert received["x-titanium-client-address"] == ["127.0.0.1"]
 
 
 async def test_forged_identity_is_replaced_by_the_verified_one(gateway_client, signing_key):
@@ -74,6 +79,30 @@ async def test_forwarded_headers_describe_the_original_request(gateway_client):
     assert chained["x-forwarded-for"] == ["203.0.113.7, 127.0.0.1"]
     assert first_hop["x-forwarded-proto"] == ["http"]
     assert first_hop["x-forwarded-host"][0].startswith(host)
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded_for", "address"),
+    [
+        # Nothing trusted in front: the peer, whatever X-Forwarded-For the client made up.
+        (0, None, "127.0.0.1"),
+        (0, "203.0.113.7", "127.0.0.1"),
+        # The chart: the Istio ingress appends the address it saw; what is left of it is the
+        # client's own invention.
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.66, 203.0.113.7", "203.0.113.7"),
+        (1, None, "127.0.0.1"),
+    ],
+)
+async def test_the_client_address_comes_from_the_trusted_edge_only(
+    make_gateway, hops, forwarded_for, address
+):
+    gateway = await make_gateway(TRUSTED_PROXY_HOPS=hops)
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+
+    for path in ("/api/users/login", "/login"):
+        received = echoed_headers(await echo(await gateway.post(path, headers=headers)))
+        assert received["x-titanium-client-address"] == [address]
 
 
 async def test_request_body_and_content_type_are_forwarded(gateway_client):

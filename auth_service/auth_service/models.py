@@ -1,5 +1,6 @@
 """Accounts (owned here), the outbox of profile changes owed to the services that keep copies,
-and the Idempotency-Keys of registrations."""
+the Idempotency-Keys of registrations, and the feed of token revocations the gateway and webapp
+read."""
 
 import uuid
 from datetime import UTC, datetime
@@ -31,6 +32,9 @@ class Account(db.Model):
     image: Mapped[str | None] = mapped_column(sa.Text)
     # Bumped on every change of username/bio/image; user_service applies only newer versions.
     profile_version: Mapped[int] = mapped_column(default=1)
+    # Every token and web session carries the version it was signed in at; raising it ends
+    # every one signed before (tokens/revocations.py).
+    token_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -80,3 +84,17 @@ class IdempotencyKey(IdempotencyRecord, db.Model):
     """Replies of registrations by Idempotency-Key (titanium_common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class TokenRevocation(db.Model):
+    """An account's token version was raised: tokens and sessions below `token_version` end."""
+
+    __tablename__ = "token_revocations"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(sa.String(36))
+    token_version: Mapped[int] = mapped_column()
+    # The feed's only query: everything since a moment, oldest first.
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)

@@ -27,7 +27,8 @@ SETTINGS = [
     Setting(
         "TOKEN_TTL_SECONDS",
         86400,
-        "access token lifetime; also how long a retired key stays published",
+        "access token lifetime (the gateway refuses longer ones); also how long a retired key "
+        "stays published",
         SERVICE,
     ),
     Setting(
@@ -51,12 +52,50 @@ SETTINGS = [
     ),
     Setting("ARGON2_MEMORY_COST", 65536, "argon2id memory, KiB", SERVICE),
     Setting("ARGON2_PARALLELISM", 4, "argon2id lanes", SERVICE),
-    Setting("LOGIN_THROTTLE_WINDOW_SECONDS", 900, "window in which failed sign-ins count", SERVICE),
-    Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, "failed sign-ins per account per window", SERVICE),
+    # Throttling (throttle.py): delays per account that the owner can wait out, limits per
+    # client address (as the gateway's trusted edge saw it) that block no one else.
+    Setting(
+        "LOGIN_THROTTLE_WINDOW_SECONDS",
+        900,
+        "how long failed sign-ins are remembered, per account and per client address",
+        SERVICE,
+    ),
+    Setting(
+        "LOGIN_FAILURES_BEFORE_DELAY",
+        5,
+        "failed sign-ins to an account before each further attempt must wait",
+        SERVICE,
+    ),
+    Setting(
+        "LOGIN_FIRST_DELAY_SECONDS",
+        1.0,
+        "the first such wait; it doubles with every further failure",
+        SERVICE,
+    ),
+    Setting(
+        "LOGIN_MAX_DELAY_SECONDS",
+        60.0,
+        "the longest wait an account's owner can be made to sit out",
+        SERVICE,
+    ),
     Setting(
         "LOGIN_MAX_FAILURES_PER_CLIENT",
         50,
-        "failed sign-ins per client address per window",
+        "failed sign-ins per client address per window; more are refused for that address only",
+        SERVICE,
+    ),
+    Setting(
+        "REGISTRATIONS_PER_CLIENT",
+        20,
+        "sign-up attempts per client address per registration window (0: no limit)",
+        SERVICE,
+    ),
+    Setting("REGISTRATION_WINDOW_SECONDS", 3600, "window of the sign-up limit per client", SERVICE),
+    Setting(
+        "REVOCATION_RETENTION_SECONDS",
+        30 * 86400,
+        "how long a revocation stays on the feed the gateway and webapp read; at least the "
+        "longest token (TOKEN_TTL_SECONDS) and web session (webapp SESSION_MAX_AGE_SECONDS)",
         SERVICE,
     ),
     Setting(

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from auth_service import create_app
 from auth_service.tokens.keys import key_ring
-from titanium_common.identity import USER_ID_HEADER
+from titanium_common.identity import CLIENT_ADDRESS_HEADER, USER_ID_HEADER
 
 # Cheapest argon2id parameters the library accepts: hashing cost is not under test.
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
@@ -55,11 +55,22 @@ def app(app):
     return app
 
 
+def client_address() -> str:
+    """An address no other test client has."""
+    return f"2001:db8::{next(_client_numbers):x}"
+
+
+def from_address(address: str) -> dict:
+    """What the gateway adds for a caller at `address`."""
+    return {CLIENT_ADDRESS_HEADER: address}
+
+
 @pytest.fixture
 def client(app):
-    """A test client with its own client address, so per-client throttling never leaks."""
+    """A test client with its own client address (as the gateway passes it), so per-client
+    throttling never leaks between tests."""
     client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{next(_client_numbers):x}"
+    client.environ_base["HTTP_X_TITANIUM_CLIENT_ADDRESS"] = client_address()
     return client
 
 

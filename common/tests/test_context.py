@@ -30,3 +30,12 @@ def test_outgoing_headers_carry_the_current_request():
 
     assert headers["X-Request-ID"] == "req-1"
     assert headers["traceparent"].startswith(f"00-{context.trace_id_var.get()}-")
+
+
+def test_the_client_address_goes_out_with_the_request_it_came_with():
+    context.begin("req-1", None)
+    context.client_address_var.set("198.51.100.4")
+    assert context.outgoing_headers()["X-Titanium-Client-Address"] == "198.51.100.4"
+
+    context.begin("req-2", None)  # the next request, without one
+    assert "X-Titanium-Client-Address" not in context.outgoing_headers()

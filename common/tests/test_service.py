@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from flask import Flask, request
 from prometheus_client import REGISTRY, Counter
 
+from titanium_common import context
 from titanium_common.api import ApiError, FieldErrors, read_wrapped_json, register_json_errors
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import database_extensions
+from titanium_common.identity import CLIENT_ADDRESS_HEADER
 from titanium_common.service import REDIS_EXTENSION, create_service_app, init_service
 from titanium_common.settings import (
     REQUIRED,
@@ -248,17 +250,22 @@ def test_the_guarded_redis_is_shared_with_the_services_extensions(make_service):
     assert ready.json["checks"]["redis"]["status"] == "down"
 
 
-def test_client_address_and_scheme_come_from_the_proxy_in_front(make_service):
+def test_the_client_address_is_the_gateways_header_and_never_x_forwarded_for(make_service):
     app = make_service()
 
     @app.get("/whoami")
     def whoami():
-        return {"address": request.remote_addr, "scheme": request.scheme}
+        # What a call made while serving this request passes on.
+        forwarded = context.outgoing_headers().get(CLIENT_ADDRESS_HEADER)
+        return {"forwarded": forwarded, "scheme": request.scheme}
 
-    seen = app.test_client().get(
-        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    )
-    assert seen.json == {"address": "203.0.113.9", "scheme": "https"}
+    client = app.test_client()
+    spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    from_gateway = client.get("/whoami", headers={**spoofed, CLIENT_ADDRESS_HEADER: "198.51.100.4"})
+    without = client.get("/whoami", headers=spoofed)
+
+    assert from_gateway.json == {"forwarded": "198.51.100.4", "scheme": "https"}
+    assert without.json == {"forwarded": None, "scheme": "https"}
 
 
 def test_a_body_over_the_limit_is_refused(make_service):

@@ -1,13 +1,18 @@
-"""Per-request correlation: request id, W3C trace context and user id, kept in contextvars.
+"""Per-request correlation: request id, W3C trace context, user id and client address, kept in
+contextvars.
 
 The gateway creates `X-Request-ID` and `traceparent`; every service reads them on the way in,
 writes them into each log line, and forwards them on every call it makes (`outgoing_headers`).
+The client address the gateway passes in CLIENT_ADDRESS_HEADER is forwarded the same way, so
+auth_service throttles the browser behind a webapp page, never webapp itself.
 """
 
 import re
 import secrets
 import uuid
 from contextvars import ContextVar
+
+from titanium_common.identity import CLIENT_ADDRESS_HEADER
 
 REQUEST_ID_HEADER = "X-Request-ID"
 TRACEPARENT_HEADER = "traceparent"
@@ -19,6 +24,7 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 span_id_var: ContextVar[str | None] = ContextVar("span_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+client_address_var: ContextVar[str | None] = ContextVar("client_address", default=None)
 db_queries_var: ContextVar[int] = ContextVar("db_queries", default=0)
 # Whether this request may have changed data anywhere: a statement that writes, or a write call
 # to another service that was not refused. A refused write that changed nothing tells the gateway
@@ -49,6 +55,7 @@ def begin(request_id: str | None, traceparent: str | None) -> str:
     trace_id_var.set(trace_id)
     span_id_var.set(span_id)
     user_id_var.set(None)
+    client_address_var.set(None)
     db_queries_var.set(0)
     changed_var.set(False)
     return outgoing
@@ -66,4 +73,6 @@ def outgoing_headers() -> dict[str, str]:
         headers[REQUEST_ID_HEADER] = request_id
     if (trace_id := trace_id_var.get()) and (span_id := span_id_var.get()):
         headers[TRACEPARENT_HEADER] = f"00-{trace_id}-{span_id}-01"
+    if client_address := client_address_var.get():
+        headers[CLIENT_ADDRESS_HEADER] = client_address
     return headers

@@ -27,7 +27,7 @@ from titanium_common.backends import resolve_database
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import wait_on_connect
 from titanium_common.guarded_redis import GuardedRedis
-from titanium_common.identity import USER_ID_HEADER
+from titanium_common.identity import CLIENT_ADDRESS_HEADER, USER_ID_HEADER
 from titanium_common.logging import configure_logging
 from titanium_common.settings import Setting, load
 
@@ -65,8 +65,10 @@ def create_service_app(
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=max_body_bytes,
     )
-    # Behind api_gateway (and the Istio ingress): one proxy hop for client address and scheme.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    # Behind api_gateway (and the Istio ingress): one proxy hop for scheme and host. The client's
+    # address is never taken from X-Forwarded-For here: the gateway passes the one its trusted
+    # edge saw in CLIENT_ADDRESS_HEADER (context.client_address_var).
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     db.init_app(app)
     migrate.init_app(app, db)
     with app.app_context():
@@ -131,6 +133,7 @@ def _init_request_context(app: Flask) -> None:
             request.headers.get(context.TRACEPARENT_HEADER),
         )
         context.user_id_var.set(request.headers.get(USER_ID_HEADER))
+        context.client_address_var.set(request.headers.get(CLIENT_ADDRESS_HEADER))
 
     @app.after_request
     def log_request(response):

@@ -133,7 +133,7 @@ def test_the_signing_key_the_docs_make_is_one_auth_service_signs_with(env, tls_f
     for name, value in secret["data"].items():  # laid out as the Secret volume lays it out
         (tmp_path / name).write_bytes(base64.b64decode(value))
     ring = KeyRing(tmp_path, 3600)
-    assert ring.active().kid and ring.sign("account-1")
+    assert ring.active().kid and ring.sign("account-1", 1)
 
 
 @pytest.mark.parametrize("env", ENVS)

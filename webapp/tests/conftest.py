@@ -3,13 +3,16 @@
 
 import itertools
 
+import flask
 import pytest
 
-from webapp import create_app
+from webapp import create_app, sessions
 from webapp.accounts import client as auth_client
 from webapp.articles import service as articles_service
 from webapp.comments import service as comments_service
 
+from . import fake_revocation_feed
+from .fake_revocation_feed import FakeRevocationFeed
 from .fake_user_service import FakeUserService, serve
 from .support import TEST_SECRET_KEY, ArticleWriter, FakeAuthService
 
@@ -47,8 +50,28 @@ def app_factory():
 
 
 @pytest.fixture(scope="session")
-def app_settings(fake_user_service_session):
-    return {"SECRET_KEY": TEST_SECRET_KEY, "USER_SERVICE_URL": fake_user_service_session.url}
+def revocation_feed_session():
+    fake = FakeRevocationFeed()
+    server = fake_revocation_feed.serve(fake)
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def revocation_feed(revocation_feed_session):
+    """auth_service's revocation feed, answering at the start of each test."""
+    revocation_feed_session.failure_status = None
+    return revocation_feed_session
+
+
+@pytest.fixture(scope="session")
+def app_settings(fake_user_service_session, revocation_feed_session):
+    return {
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "USER_SERVICE_URL": fake_user_service_session.url,
+        # The account calls are replaced in process (FakeAuthService); the feed is served.
+        "AUTH_SERVICE_URL": revocation_feed_session.url,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -80,13 +103,18 @@ def people(user_service):
 
 
 @pytest.fixture
-def sign_in(client):
-    """Puts `profile` in the test client's session, as a successful login does."""
+def sign_in(client, app):
+    """Signs `profile` in on the test client as a successful login does: a server-side session
+    (at token version 1) and the cookie that names it."""
 
-    def sign_in_as(profile):
-        with client.session_transaction() as session:
+    def sign_in_as(profile, test_client=client):
+        with app.test_request_context():
+            sessions.start(profile.id, 1)
+            session_id = flask.session[sessions.SESSION_ID_KEY]
+        with test_client.session_transaction() as session:
             session["_user_id"] = profile.id
             session["_fresh"] = True
+            session[sessions.SESSION_ID_KEY] = session_id
         return profile
 
     return sign_in_as
@@ -130,5 +158,7 @@ def auth_service(monkeypatch, user_service, app):
     fake = FakeAuthService(user_service, app.test_client())
     for name in ("register", "login", "current_account", "update_account"):
         monkeypatch.setattr(auth_client, name, getattr(fake, name))
-    monkeypatch.setattr(auth_client, "account_id", lambda user: user["id"])
+    monkeypatch.setattr(
+        auth_client, "signed_in_as", lambda user: (user["id"], user["token_version"])
+    )
     return fake

@@ -96,10 +96,13 @@ class FakeAuthService:
         assert response.status_code == 200, response.json
 
     def _user(self, account: dict) -> dict:
+        """auth_service's User reply, with the id and token version its token would carry and the
+        profile version its header would."""
         return {
             **{k: account[k] for k in ("email", "username", "bio", "image")},
             "id": account["id"],
-            "version": self.versions[account["id"]],
+            "version": self.versions[account["id"]],  # the profile's (X-Titanium-Profile-Version)
+            "token_version": account["token_version"],  # what its token would carry
         }
 
     def register(self, username, email, password):
@@ -110,7 +113,7 @@ class FakeAuthService:
         profile = self.user_service.create(username)
         self.accounts[email] = {
             "id": profile.id, "username": username, "email": email, "password": password,
-            "bio": None, "image": None,
+            "bio": None, "image": None, "token_version": 1,
         }  # fmt: skip
         self._deliver(self.accounts[email])
         return self._user(self.accounts[email])
@@ -131,6 +134,8 @@ class FakeAuthService:
         self._raise_if_told()
         account = self._by_id(account_id)
         account.update(changes)
+        if "password" in changes:  # auth_service ends every session and token of the account
+            account["token_version"] += 1
         self.user_service.profiles[account_id].update(
             {k: account[k] for k in ("username", "bio", "image")}
         )

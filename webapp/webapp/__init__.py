@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from titanium_common.service import create_service_app
-from webapp import errors, identity, pages, upstream
+from webapp import errors, identity, pages, sessions, upstream
 from webapp.accounts.views import bp as accounts_bp
 from webapp.article.views import bp as article_bp
 from webapp.articles.api import bp as api_articles_bp
@@ -36,6 +36,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
         max_body_bytes=MAX_BODY_BYTES,
     )
     upstream.init_app(app)
+    sessions.init_app(app)
     identity.init_app(app)
     pages.init_app(app)
     errors.init_app(app)

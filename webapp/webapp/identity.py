@@ -1,11 +1,13 @@
-"""Who is viewing: the flask-login session holds only the account id, resolved to webapp's own
-copy of the account's profile (webapp.authors: one query, no user_service call). A session whose
-account exists nowhere is cleared, so the page renders signed out."""
+"""Who is viewing: the flask-login session holds only the account id and a session id; every
+request checks that the server still holds that session (webapp.sessions: not logged out, not
+expired, not ended by a password change) and resolves the account to webapp's own copy of its
+profile (webapp.authors: one query, no user_service call). A session that is over, or whose
+account exists nowhere, is cleared, so the page renders signed out."""
 
 from flask import Flask, g, session, url_for
 from flask_login import UserMixin, current_user
 
-from webapp import authors
+from webapp import authors, sessions
 from webapp.extensions import login_manager
 from webapp.profiles.client import Profile
 from webapp.ui import is_page_request, redirect_to
@@ -33,6 +35,9 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(account_id: str) -> SignedInUser | None:
+    if not sessions.is_live(account_id):
+        session.clear()  # logged out, expired or ended: render signed out from now on
+        return None
     try:
         profile = authors.profile_by_id(account_id)
     except UpstreamUnavailable as error:

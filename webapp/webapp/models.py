@@ -1,6 +1,7 @@
-"""Articles, their tags, comments and favorites; the copies of their authors' profiles; and the
-Idempotency-Keys of creating POSTs. Accounts are owned by auth_service, so no foreign key points
-at an author: an article may be read before its author's copy has arrived."""
+"""Articles, their tags, comments and favorites; the copies of their authors' profiles; the
+Idempotency-Keys of creating POSTs; and browser sessions. Accounts are owned by auth_service, so
+no foreign key points at an author: an article may be read before its author's copy has
+arrived."""
 
 import uuid
 from datetime import datetime
@@ -108,3 +109,17 @@ class IdempotencyKey(IdempotencyRecord, db.Model):
     """Replies of creating POSTs by caller and Idempotency-Key (titanium_common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class WebSession(db.Model):
+    """A signed-in browser: webapp.sessions. Deleting the row signs its cookie out."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the session id the cookie holds: the table alone lets nobody in.
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    # The account's token version at sign-in (auth_service); below its minimum, signed out.
+    token_version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

@@ -29,6 +29,20 @@ SETTINGS = [
         "send the session cookie over HTTPS only (set true behind HTTPS)",
         SERVICE,
     ),
+    Setting(
+        "SESSION_MAX_AGE_SECONDS",
+        30 * 86400,
+        "how long a browser stays signed in at most; auth_service's REVOCATION_RETENTION_SECONDS "
+        "must be at least this",
+        SERVICE,
+    ),
+    Setting(
+        "REVOCATION_POLL_SECONDS",
+        10.0,
+        "how often auth_service's revocation feed is read: what a password change ends (API "
+        "tokens at the gateway, browser sessions in webapp) stops working this long after",
+        SERVICE,
+    ),
     Setting("AUTH_SERVICE_URL", "http://127.0.0.1:8082", "auth_service's base URL", SERVICE),
     Setting("USER_SERVICE_URL", "http://127.0.0.1:8083", "user_service's base URL", SERVICE),
     # A page waits for an upstream at most this long before answering 503: fail fast.

@@ -23,7 +23,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
-from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+from titanium_common.identity import (
+    TOKEN_ALGORITHM,
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
+    TOKEN_VERSION_CLAIM,
+)
 
 _FILE_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
 # Names `keys rotate` writes, and the shorter one of `date -u +%Y%m%dT%H%M%SZ` (docs/deploy.md).
@@ -86,11 +91,13 @@ class KeyRing:
             )
         return keys[-1]
 
-    def sign(self, subject: str) -> str:
+    def sign(self, subject: str, version: int) -> str:
+        """A token for account `subject` at its token `version` (tokens/revocations.py)."""
         key = self.active()
         now = int(time.time())
         claims = {
             "sub": subject,
+            TOKEN_VERSION_CLAIM: version,
             "iat": now,
             "exp": now + int(self.token_ttl.total_seconds()),
             "iss": TOKEN_ISSUER,

@@ -1,4 +1,5 @@
-"""`flask --app auth_service seed-demo`: a few demo accounts for local runs (idempotent)."""
+"""`flask --app auth_service seed-demo`: a few demo accounts for local runs (idempotent);
+`flask --app auth_service sign-out-everywhere EMAIL`: end an account's sessions and tokens."""
 
 import click
 import sqlalchemy as sa
@@ -7,6 +8,7 @@ from flask.cli import with_appcontext
 
 from auth_service.extensions import db
 from auth_service.models import Account
+from auth_service.tokens.revocations import end_sessions_and_tokens
 from auth_service.users import service
 
 DEMO_PASSWORD = "titanium-demo"  # noqa: S105 (documented in the README; demo data only)
@@ -34,5 +36,19 @@ def seed_demo():
         click.echo(f"created {username}")
 
 
+@click.command("sign-out-everywhere")
+@click.argument("email")
+@with_appcontext
+def sign_out_everywhere(email: str):
+    """End every browser session and API token of the account (a stolen password or token)."""
+    account = db.session.scalar(sa.select(Account).where(Account.email == email.lower()))
+    if account is None:
+        raise click.ClickException(f"no account has the email {email}")
+    end_sessions_and_tokens(account)
+    db.session.commit()
+    click.echo(f"signed out everywhere: {account.username} (token version {account.token_version})")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(sign_out_everywhere)

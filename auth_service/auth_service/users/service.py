@@ -2,6 +2,9 @@
 
 Every change of the profile fields (username, bio, image) bumps profile_version and queues outbox
 events in the same transaction, so user_service and webapp learn of it even if down right now.
+A password change ends every session and token signed before it (tokens/revocations.py); the
+reply's fresh token is signed after, so the client that made the change stays signed in.
+`client` is the caller's address as the gateway's edge saw it (None from inside the cluster).
 """
 
 import re
@@ -14,7 +17,8 @@ from auth_service.extensions import db
 from auth_service.models import Account, OutboxEvent
 from auth_service.outbox.events import record_profile_change
 from auth_service.passwords import passwords
-from auth_service.throttle import login_throttle
+from auth_service.throttle import client_limit, login_throttle
+from auth_service.tokens.revocations import end_sessions_and_tokens
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors
 
 TAKEN = "has already been taken"
@@ -27,9 +31,12 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 EMAIL_MAX = 254
 
 
-def register(data: dict, before_commit=None) -> tuple[Account, list[OutboxEvent]]:
+def register(
+    data: dict, client: str | None = None, before_commit=None
+) -> tuple[Account, list[OutboxEvent]]:
     """A new account and its profile events; `before_commit(account)` may add to the same
     transaction (an Idempotency-Key's reply)."""
+    client_limit("registration").hit(client)
     errors = FieldErrors()
     username = _username(errors, data)
     email = _email(errors, data)
@@ -108,6 +115,7 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
         setattr(account, field, value)
     if password is not None:
         account.password_hash = passwords().hash(password)
+        end_sessions_and_tokens(account)
     events = []
     if profile_changed:
         account.profile_version += 1

@@ -11,6 +11,7 @@ from auth_service.tokens.keys import key_ring
 from auth_service.users import service
 from titanium_common.api import ApiError, read_wrapped_json
 from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.context import client_address_var
 from titanium_common.idempotency import IdempotencyKeys, StoredReply
 from titanium_common.identity import PROFILE_VERSION_HEADER, USER_ID_HEADER
 
@@ -32,7 +33,9 @@ def register():
     claim = idempotency_keys.claim(ANONYMOUS, replay=_replayed_registration)
     try:
         account, events = service.register(
-            data, before_commit=claim and claim.recording(_stored_registration)
+            data,
+            client_address_var.get(),
+            before_commit=claim and claim.recording(_stored_registration),
         )
     except ApiError as error:
         if claim is not None and error.status == 409:
@@ -53,7 +56,9 @@ def _stored_registration(account: Account) -> Response:
 
 def _replayed_registration(stored: StoredReply) -> Response:
     kept = json.loads(stored.body)
-    response = jsonify(user={**kept["user"], "token": key_ring().sign(kept["account"])})
+    account = db.session.get(Account, kept["account"])
+    token = key_ring().sign(account.id, account.token_version)
+    response = jsonify(user={**kept["user"], "token": token})
     response.status_code = stored.status
     response.headers.update({**CHANGES_NO_PAGE, PROFILE_VERSION_HEADER: str(kept["version"])})
     return response
@@ -61,7 +66,7 @@ def _replayed_registration(stored: StoredReply) -> Response:
 
 @bp.post("/users/login")
 def login():
-    account = service.login(read_wrapped_json("user"), request.remote_addr)
+    account = service.login(read_wrapped_json("user"), client_address_var.get())
     return user_reply(account, 200, CHANGES_NO_PAGE)
 
 
@@ -88,7 +93,7 @@ def user_response(account: Account) -> dict:
     return {
         "user": {
             "email": account.email,
-            "token": key_ring().sign(account.id),
+            "token": key_ring().sign(account.id, account.token_version),
             "username": account.username,
             "bio": account.bio,
             "image": account.image,

@@ -56,10 +56,10 @@ def test_kid_is_the_rfc_7638_thumbprint(ring):
 
 def test_signed_token_carries_the_claims_and_verifies_against_the_jwks(ring):
     key = ring.ensure()
-    token = ring.sign("account-1")
+    token = ring.sign("account-1", 3)
     assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": key.kid, "typ": "JWT"}
     claims = verify(token, ring.jwks())
-    assert claims["sub"] == "account-1"
+    assert (claims["sub"], claims["ver"]) == ("account-1", 3)
     assert claims["exp"] - claims["iat"] == TTL
 
 
@@ -77,9 +77,9 @@ def test_a_token_from_a_foreign_key_with_a_published_kid_does_not_verify(ring):
 
 def test_rotation_logs_nobody_out(ring):
     old = ring.ensure()
-    old_token = ring.sign("account-1")
+    old_token = ring.sign("account-1", 1)
     new = ring.rotate()
-    new_token = ring.sign("account-1")
+    new_token = ring.sign("account-1", 1)
 
     assert new.kid != old.kid
     assert jwt.get_unverified_header(new_token)["kid"] == new.kid
@@ -132,7 +132,7 @@ def test_prune_never_removes_the_active_key_however_old(ring):
 
 def test_signing_without_a_key_says_how_to_make_one(ring):
     with pytest.raises(NoSigningKeyError, match="keys ensure"):
-        ring.sign("account-1")
+        ring.sign("account-1", 1)
 
 
 def test_a_key_of_another_type_is_refused(ring):
@@ -160,7 +160,7 @@ def test_a_key_named_by_an_operator_signs(ring, name):
     key in the directory signs: the ring used to skip it, so every sign-up was a 500."""
     ring.directory.mkdir(parents=True)
     (ring.directory / name).write_bytes(pem_of(Ed25519PrivateKey.generate()))
-    token = ring.sign("account-1")
+    token = ring.sign("account-1", 1)
     assert verify(token, ring.jwks())["sub"] == "account-1"
 
 

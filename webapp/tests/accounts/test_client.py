@@ -7,7 +7,7 @@ import jwt
 import pytest
 import requests
 
-from titanium_common.identity import USER_ID_HEADER
+from titanium_common.identity import CLIENT_ADDRESS_HEADER, USER_ID_HEADER
 from webapp import upstream
 from webapp.accounts import client
 from webapp.upstream import UpstreamUnavailable
@@ -41,7 +41,11 @@ def sent(monkeypatch, app):
     recorder = Sent()
     # The one pooled session every upstream call goes through (webapp.upstream).
     monkeypatch.setattr(app.extensions[upstream.EXTENSION_KEY], "request", recorder)
-    with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+    # A browser's request as the gateway passes it on: the address its edge saw, and an
+    # X-Forwarded-For the browser made up.
+    gateway_headers = {CLIENT_ADDRESS_HEADER: "203.0.113.9", "X-Forwarded-For": "198.51.100.1"}
+    with app.test_request_context("/login", headers=gateway_headers):
+        app.preprocess_request()
         yield recorder
 
 
@@ -55,7 +59,8 @@ def test_login_posts_the_realworld_body_with_the_client_address(sent, app):
         app.config["AUTH_SERVICE_URL"] + "/api/users/login",
     )
     assert call["json"] == {"user": {"email": "e@x.test", "password": "secret-pass"}}
-    assert call["headers"]["X-Forwarded-For"] == "203.0.113.9"
+    assert call["headers"][CLIENT_ADDRESS_HEADER] == "203.0.113.9"
+    assert "X-Forwarded-For" not in call["headers"]
 
 
 @pytest.mark.parametrize(("header", "version"), [({"X-Titanium-Profile-Version": "7"}, 7), ({}, 0)])
@@ -100,7 +105,7 @@ def test_a_broken_auth_service_is_upstream_unavailable(sent, answer):
         client.login("e@x.test", "p")
 
 
-def test_the_account_id_is_the_token_subject():
-    token = jwt.encode({"sub": "acc-42"}, "k" * 32, algorithm="HS256")
+def test_the_account_and_version_come_from_the_token():
+    token = jwt.encode({"sub": "acc-42", "ver": 3}, "k" * 32, algorithm="HS256")
 
-    assert client.account_id({"token": token}) == "acc-42"
+    assert client.signed_in_as({"token": token}) == ("acc-42", 3)

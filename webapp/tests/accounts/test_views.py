@@ -79,15 +79,32 @@ def test_register_errors_show_field_and_message(client, auth_service, registered
     assert b"<li>email has already been taken</li>" in response.data
 
 
-def test_throttled_login_tells_when_to_try_again(client, auth_service):
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [(1, "1 second"), (8, "8 seconds"), (60, "1 minute"), (600, "10 minutes"), (None, "1 minute")],
+)
+def test_throttled_login_tells_when_to_try_again(client, auth_service, retry_after, wait):
     auth_service.rejection = auth_client.AuthRejected(
-        429, {"login": ["too many failed attempts, try again later"]}, retry_after=600
+        429, {"login": ["too many failed attempts, try again later"]}, retry_after=retry_after
     )
 
     response = client.post("/login", data={"email": "a@example.test", "password": "whatever"})
 
     assert response.status_code == 422
-    assert b"Too many failed sign-in attempts. Try again in 10 minutes." in response.data
+    assert f"<li>Too many failed sign-in attempts. Try again in {wait}.</li>" in response.text
+
+
+def test_throttled_sign_up_says_so_in_its_own_words(client, auth_service):
+    auth_service.rejection = auth_client.AuthRejected(
+        429, {"registration": ["too many sign-ups from this address"]}, retry_after=1800
+    )
+
+    response = client.post(
+        "/register", data={"username": "n", "email": "n@example.test", "password": "password1"}
+    )
+
+    assert response.status_code == 422
+    assert "<li>Too many sign-ups from your address. Try again in 30 minutes.</li>" in response.text
 
 
 def test_auth_service_down_keeps_the_navbar(client, monkeypatch):

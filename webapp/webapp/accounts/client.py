@@ -1,12 +1,12 @@
 """auth_service, called server-side: the browser never sees a token.
 
-Each call forwards the client address (login throttling counts per client).
+Each call carries the client address the gateway passed in (webapp.upstream forwards it), so
+auth_service throttles the browser, never webapp.
 """
 
 import jwt
-from flask import request
 
-from titanium_common.identity import PROFILE_VERSION_HEADER
+from titanium_common.identity import PROFILE_VERSION_HEADER, TOKEN_VERSION_CLAIM
 from webapp import upstream
 
 SERVICE = "auth_service"
@@ -39,21 +39,16 @@ def update_account(account_id: str, changes: dict) -> dict:
     return _call("PUT", "/api/user", {"user": changes}, account_id=account_id)
 
 
-def account_id(user: dict) -> str:
-    """The account id is the token's subject. The token came straight from auth_service over
-    our own connection, so its signature needs no check here (the gateway checks API tokens)."""
-    return jwt.decode(user["token"], options={"verify_signature": False})["sub"]
+def signed_in_as(user: dict) -> tuple[str, int]:
+    """(account id, token version) of a User reply: its token's subject and version. The token
+    came straight from auth_service over our own connection, so its signature needs no check
+    here (the gateway checks API tokens)."""
+    claims = jwt.decode(user["token"], options={"verify_signature": False})
+    return claims["sub"], claims[TOKEN_VERSION_CLAIM]
 
 
 def _call(method: str, path: str, body: dict | None = None, account_id: str | None = None) -> dict:
-    response = upstream.call(
-        SERVICE,
-        method,
-        path,
-        json=body,
-        account_id=account_id,
-        headers={"X-Forwarded-For": request.remote_addr or ""},
-    )
+    response = upstream.call(SERVICE, method, path, json=body, account_id=account_id)
     payload = upstream.json_body(SERVICE, response)
     if response.status_code >= 400:
         retry_after = response.headers.get("Retry-After", "")

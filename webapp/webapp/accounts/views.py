@@ -5,7 +5,7 @@ import math
 from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp import authors
+from webapp import authors, sessions
 from webapp.accounts import client
 from webapp.identity import SignedInUser
 from webapp.models import account_uuid
@@ -17,21 +17,30 @@ bp = Blueprint("accounts", __name__)
 UNPROCESSABLE = 422
 
 
-def throttled_message(retry_after: int | None) -> str:
-    minutes = max(math.ceil((retry_after or 60) / 60), 1)
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-in attempts. Try again in {minutes} {unit}."
+THROTTLED = {
+    "login": "Too many failed sign-in attempts.",
+    "register": "Too many sign-ups from your address.",
+}
 
 
-def _rejection_lines(rejection: client.AuthRejected) -> list[str]:
+def throttled_message(mode: str, retry_after: int | None) -> str:
+    """What a person reads on a 429: why, and how long to wait (seconds, or whole minutes)."""
+    seconds = retry_after or 60
+    count, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
+    return f"{THROTTLED[mode]} Try again in {count} {unit}{'' if count == 1 else 's'}."
+
+
+def _rejection_lines(mode: str, rejection: client.AuthRejected) -> list[str]:
     if rejection.status == 429:
-        return [throttled_message(rejection.retry_after)]
+        return [throttled_message(mode, rejection.retry_after)]
     return error_lines(rejection.errors)
 
 
 def _sign_in(user: dict) -> None:
     session.clear()  # a fresh session (and CSRF token) for the new identity
-    profile = Profile(client.account_id(user), user["username"], user["bio"], user["image"], False)
+    account_id, version = client.signed_in_as(user)
+    sessions.start(account_id, version)
+    profile = Profile(account_id, user["username"], user["bio"], user["image"], False)
     _keep_copy(profile.id, user)
     login_user(SignedInUser(profile))
 
@@ -52,7 +61,7 @@ def login():
     try:
         user = client.login(request.form.get("email", ""), request.form.get("password", ""))
     except client.AuthRejected as rejection:
-        return _auth_form("login", form, _rejection_lines(rejection))
+        return _auth_form("login", form, _rejection_lines("login", rejection))
     _sign_in(user)
     return redirect_to("/")
 
@@ -66,7 +75,7 @@ def register():
     try:
         user = client.register(form["username"], form["email"], request.form.get("password", ""))
     except client.AuthRejected as rejection:
-        return _auth_form("register", form, _rejection_lines(rejection))
+        return _auth_form("register", form, _rejection_lines("register", rejection))
     _sign_in(user)
     return redirect_to("/")
 
@@ -79,6 +88,7 @@ def _auth_form(mode: str, form: dict, errors: list[str]):
 @bp.post("/logout")
 @changes_no_page
 def logout():
+    sessions.end()
     logout_user()
     session.clear()
     return redirect_to("/")
@@ -91,14 +101,18 @@ def settings():
         account = client.current_account(current_user.id)
         return render_template("accounts/settings.html", form=account, errors=[])
     form = {name: request.form.get(name, "") for name in ("image", "username", "bio", "email")}
+    changes = _settings_changes(form)
     try:
-        account = client.update_account(current_user.id, _settings_changes(form))
+        account = client.update_account(current_user.id, changes)
     except client.AuthRejected as rejection:
         html = render_template(
             "accounts/settings.html", form=form, errors=error_lines(rejection.errors)
         )
         return html, UNPROCESSABLE
     _keep_copy(current_user.id, account)
+    if "password" in changes:
+        # auth_service ended every session and token of the account; this one goes on.
+        sessions.keep_after_own_change(*client.signed_in_as(account))
     return redirect_to(url_for("profile.articles", username=account["username"]))
 
 
