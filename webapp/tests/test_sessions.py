@@ -76,7 +76,8 @@ def test_a_session_already_ended_elsewhere_cannot_outlive_it_by_changing_the_pas
     app, client, person, auth_service
 ):
     sign_in(client, person)
-    auth_service.accounts[person["email"]]["token_version"] += 1  # a change through the API meanwhile
+    # The password was changed through the API meanwhile.
+    auth_service.accounts[person["email"]]["token_version"] += 1
 
     change_password(client, person)
 
