@@ -45,6 +45,7 @@ import requests
 import yaml
 
 from scripts.charts import deep_merge, load_yaml, render
+from titanium_common.database import NOT_READY_MESSAGE
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO / "var" / "image-stack"
@@ -587,6 +588,18 @@ def wait_for_exit(pod: str, timeout: float) -> tuple[int, str]:
     raise SystemExit(f"{pod} did not finish within {timeout:.0f} s")
 
 
+def wait_until_logged(pod: str, text: str, timeout: float) -> None:
+    """Waits for `text` in a pod's log: a busy machine may take seconds to start Python."""
+    (container,) = containers_of(pod)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = podman("logs", container, capture_output=True)
+        if text in logs.stdout + logs.stderr:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"{pod} did not log {text!r} within {timeout:.0f} s")
+
+
 def probe(container: dict, kind: str, ports: dict[str, int]) -> bool:
     spec = container.get(kind)
     if not spec:
@@ -663,7 +676,9 @@ def up() -> dict:
     jobs = [d for d in everything if d["kind"] == "Job"]
     for job in jobs:
         state["manifests"].append(str(play(job["metadata"]["name"], [for_podman(job)])))
-    time.sleep(3)
+    for job in jobs:
+        if job["metadata"]["name"].endswith("-migrate"):
+            wait_until_logged(pod_name(job), NOT_READY_MESSAGE, timeout=120)
     for database in databases:
         backends.create_database(
             database["owner"], passwords[database["owner"]], database["database"]
@@ -671,7 +686,7 @@ def up() -> dict:
     for job in jobs:
         name = job["metadata"]["name"]
         code, logs = wait_for_exit(pod_name(job), timeout=job["spec"]["activeDeadlineSeconds"])
-        state["jobs"][name] = {"exit_code": code, "waited": "database not ready yet" in logs}
+        state["jobs"][name] = {"exit_code": code, "waited": NOT_READY_MESSAGE in logs}
         if code != 0:
             save_logs()
             raise SystemExit(f"migration Job {name} failed ({code}):\n{logs[-2000:]}")

@@ -21,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 log = logging.getLogger("alembic.env")
 database_log = logging.getLogger("titanium.database")
+# What a migration logs while its database does not exist yet (the image stack waits for it).
+NOT_READY_MESSAGE = "database not ready yet, retrying"
 
 # Named constraints, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -94,7 +96,7 @@ def wait_for_database(
                     f"({attempt} attempts): {reason}"
                 ) from error
             database_log.warning(
-                "database not ready yet, retrying",
+                NOT_READY_MESSAGE,
                 extra={"attempts": attempt, "retry_in_seconds": delay, "reason": reason},
             )
             sleep(delay)
