@@ -1,0 +1,178 @@
+"""Mixed read/write load on a running stack, recording every request, as the fault suite
+(tests/faults) and the soak benchmark (benchmarks/soak.py) need it.
+
+Readers load the home page, article pages, GET /api/articles and profile pages, half of them as
+anonymous readers (the gateway's edge cache may answer) and half with a session cookie (webapp
+renders). Each writer signs up, then creates articles, comments and favorites through the API.
+A write is retried as a careful client would: after no answer, a 429 or a 5xx, the same request
+with the same Idempotency-Key, until it is answered or `retry_for` seconds have passed.
+"""
+
+import itertools
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+
+READ_TIMEOUT = 10
+# Any cookie named like webapp's session makes the gateway pass the page to webapp.
+FULL_RENDER = {"Cookie": "session=mixed-load"}
+PASSWORD = "mixed load password"  # noqa: S105 (a throwaway account's)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP request: `status` 0 means no answer (refused, reset, timed out)."""
+
+    kind: str  # "read" or "write"
+    started: float  # time.monotonic()
+    finished: float
+    status: int
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok
+
+
+@dataclass
+class Write:
+    """One write as its client saw it, over all its attempts (one Idempotency-Key)."""
+
+    op: str  # "user", "article", "comment" or "favorite"
+    key: str
+    # What finds it in the database: username, article title, comment body, or username/slug.
+    marker: str
+    started: float
+    statuses: list[int] = field(default_factory=list)
+    reply: dict | None = None
+    replayed: bool = False
+
+    @property
+    def acknowledged(self) -> bool:
+        return bool(self.statuses) and 200 <= self.statuses[-1] < 300
+
+
+class MixedLoad:
+    """`start()` readers and writers; `stop()` lets each writer finish its write, then joins."""
+
+    def __init__(
+        self,
+        base_url: str,
+        readers: int = 3,
+        writers: int = 2,
+        pause: float = 0.02,
+        retry_for: float = 60,
+    ):
+        self.base_url = base_url
+        self.pause = pause
+        self.retry_for = retry_for
+        self.attempts: list[Attempt] = []
+        self.writes: list[Write] = []
+        self.slugs: list[str] = []
+        self.usernames: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._read, args=(number,), daemon=True)
+            for number in range(readers)
+        ] + [threading.Thread(target=self._write, daemon=True) for _ in range(writers)]
+
+    def start(self) -> "MixedLoad":
+        listed = requests.get(f"{self.base_url}/api/articles?limit=20", timeout=READ_TIMEOUT)
+        listed.raise_for_status()
+        for article in listed.json()["articles"]:
+            self.slugs.append(article["slug"])
+            self.usernames.append(article["author"]["username"])
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _request(self, session: requests.Session, kind: str, method: str, path: str, **kwargs):
+        started = time.monotonic()
+        try:
+            response = session.request(
+                method, f"{self.base_url}{path}", timeout=READ_TIMEOUT, **kwargs
+            )
+        except requests.RequestException:
+            response = None
+        status = response.status_code if response is not None else 0
+        self.attempts.append(Attempt(kind, started, time.monotonic(), status))
+        return response
+
+    def _read(self, number: int) -> None:
+        session = requests.Session()
+        headers = FULL_RENDER if number % 2 else {}
+        for turn in itertools.count():
+            if self._stop.is_set():
+                return
+            slug = secrets.choice(self.slugs)
+            path = (
+                "/",
+                f"/article/{slug}",
+                "/api/articles",
+                f"/profile/{secrets.choice(self.usernames)}",
+            )[turn % 4]
+            self._request(session, "read", "GET", path, headers=headers)
+            time.sleep(self.pause)
+
+    def _write(self) -> None:
+        session = requests.Session()
+        name = f"load{uuid.uuid4().hex[:12]}"
+        user = {"username": name, "email": f"{name}@load.test", "password": PASSWORD}
+        signed_up = self._retried(session, "user", name, "/api/users", {"user": user})
+        if not signed_up.acknowledged:
+            return
+        session.headers["Authorization"] = f"Token {signed_up.reply['user']['token']}"
+        mine: list[str] = []
+        for turn in itertools.count():
+            if self._stop.is_set():
+                return
+            if turn % 3 == 0 or not mine:
+                title = f"Load {uuid.uuid4().hex}"
+                body = {"article": {"title": title, "description": "d", "body": "Under load."}}
+                write = self._retried(session, "article", title, "/api/articles", body)
+                if write.acknowledged:
+                    mine.append(write.reply["article"]["slug"])
+                    self.slugs.append(mine[-1])
+            elif turn % 3 == 1:
+                text = f"Comment {uuid.uuid4().hex}"
+                path = f"/api/articles/{secrets.choice(mine)}/comments"
+                self._retried(session, "comment", text, path, {"comment": {"body": text}})
+            else:
+                slug = secrets.choice(self.slugs)
+                path = f"/api/articles/{slug}/favorite"
+                self._retried(session, "favorite", f"{name}/{slug}", path, None)
+            time.sleep(self.pause)
+
+    def _retried(
+        self, session: requests.Session, op: str, marker: str, path: str, body: dict | None
+    ) -> Write:
+        write = Write(op, str(uuid.uuid4()), marker, time.monotonic())
+        self.writes.append(write)
+        # Favoriting is idempotent by itself; the others carry the key.
+        headers = {} if op == "favorite" else {"Idempotency-Key": write.key}
+        deadline = write.started + self.retry_for
+        backoff = 0.1
+        while True:
+            response = self._request(session, "write", "POST", path, json=body, headers=headers)
+            status = response.status_code if response is not None else 0
+            write.statuses.append(status)
+            if 200 <= status < 300:
+                write.reply = response.json()
+                write.replayed = response.headers.get("Idempotent-Replayed") == "true"
+                return write
+            if (status and status != 429 and status < 500) or time.monotonic() > deadline:
+                return write  # refused for good, or given up
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
