@@ -15,7 +15,7 @@ from tests.support import TEST_ENV
 REPORT_DIR = REPO / "var" / "faults"
 REPORT: list[dict] = []
 COLUMNS = (
-    ("fault", "fault", "<28"),
+    ("fault", "fault", "<34"),
     ("requests", "requests", ">8"),
     ("failures", "failures", ">8"),
     ("5xx", "answers_5xx", ">5"),
@@ -23,6 +23,7 @@ COLUMNS = (
     ("recovery s", "recovery_seconds", ">10"),
     ("lost", "lost", ">4"),
     ("duplicated", "duplicated", ">10"),
+    ("5xx committed", "committed_answered_5xx", ">13"),
     ("outbox s", "outbox_seconds", ">8"),
 )
 

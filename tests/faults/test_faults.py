@@ -144,7 +144,7 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
         "details": {
             "writes": vars(writes),
             "inconsistencies": inconsistencies,
-            "failures_before_the_fault": sum(a.started < began for a in failures),
+            "failures_before_the_fault": sum(a.finished < began for a in failures),
             "failures_once_ready": sum(a.started > ready for a in failures),
         },
     }
