@@ -107,6 +107,10 @@ bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs 
 bench-webapp: $(INSTALLED) ## Load the home page, an article page and /api/articles (needs wrk)
 	@$(BIN)/python -m benchmarks.webapp
 
+.PHONY: soak
+soak: $(INSTALLED) ## Mixed load for 10 minutes (SOAK_SECONDS): RSS of every process and p50/p99 per minute, in var/soak/
+	@$(BIN)/python -m benchmarks.soak
+
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) $(TOOLS_VENV) var .pytest_cache .ruff_cache

@@ -3,9 +3,10 @@
 
 Readers load the home page, article pages, GET /api/articles and profile pages, half of them as
 anonymous readers (the gateway's edge cache may answer) and half with a session cookie (webapp
-renders). Each writer signs up, then creates articles, comments and favorites through the API.
-A write is retried as a careful client would: after no answer, a 429 or a 5xx, the same request
-with the same Idempotency-Key, until it is answered or `retry_for` seconds have passed.
+renders). Each writer signs up, then creates articles, comments and favorites and signs others
+up, through the API. A write is retried as a careful client would: after no answer, a 429 or a
+5xx, the same request with the same Idempotency-Key, until it is answered or `retry_for` seconds
+have passed.
 """
 
 import itertools
@@ -128,40 +129,53 @@ class MixedLoad:
 
     def _write(self) -> None:
         session = requests.Session()
-        name = f"load{uuid.uuid4().hex[:12]}"
-        user = {"username": name, "email": f"{name}@load.test", "password": PASSWORD}
-        signed_up = self._retried(session, "user", name, "/api/users", {"user": user})
-        if not signed_up.acknowledged:
+        account = self._sign_up(session)
+        if not account.acknowledged:
             return
-        session.headers["Authorization"] = f"Token {signed_up.reply['user']['token']}"
+        name, token = account.marker, account.reply["user"]["token"]
         mine: list[str] = []
         for turn in itertools.count():
             if self._stop.is_set():
                 return
-            if turn % 3 == 0 or not mine:
+            if turn % 4 == 0 or not mine:
                 title = f"Load {uuid.uuid4().hex}"
                 body = {"article": {"title": title, "description": "d", "body": "Under load."}}
-                write = self._retried(session, "article", title, "/api/articles", body)
+                write = self._retried(session, "article", title, "/api/articles", body, token)
                 if write.acknowledged:
                     mine.append(write.reply["article"]["slug"])
                     self.slugs.append(mine[-1])
-            elif turn % 3 == 1:
+            elif turn % 4 == 1:
                 text = f"Comment {uuid.uuid4().hex}"
                 path = f"/api/articles/{secrets.choice(mine)}/comments"
-                self._retried(session, "comment", text, path, {"comment": {"body": text}})
-            else:
+                self._retried(session, "comment", text, path, {"comment": {"body": text}}, token)
+            elif turn % 4 == 2:
                 slug = secrets.choice(self.slugs)
                 path = f"/api/articles/{slug}/favorite"
-                self._retried(session, "favorite", f"{name}/{slug}", path, None)
+                self._retried(session, "favorite", f"{name}/{slug}", path, None, token)
+            else:
+                self._sign_up(session)  # auth_service's writes, and its outbox
             time.sleep(self.pause)
 
+    def _sign_up(self, session: requests.Session) -> "Write":
+        name = f"load{uuid.uuid4().hex[:12]}"
+        user = {"username": name, "email": f"{name}@load.test", "password": PASSWORD}
+        return self._retried(session, "user", name, "/api/users", {"user": user})
+
     def _retried(
-        self, session: requests.Session, op: str, marker: str, path: str, body: dict | None
+        self,
+        session: requests.Session,
+        op: str,
+        marker: str,
+        path: str,
+        body: dict | None,
+        token: str = "",
     ) -> Write:
         write = Write(op, str(uuid.uuid4()), marker, time.monotonic())
         self.writes.append(write)
         # Favoriting is idempotent by itself; the others carry the key.
         headers = {} if op == "favorite" else {"Idempotency-Key": write.key}
+        if token:
+            headers["Authorization"] = f"Token {token}"
         deadline = write.started + self.retry_for
         backoff = 0.1
         while True:

@@ -88,7 +88,8 @@ def restart_postgres(env: FaultEnvironment) -> None:
 
 FAULTS = [
     Fault("kill -9 redis", lambda env: env.redis.kill(), restart_redis, hold_seconds=3),
-    Fault("stop postgresql", lambda env: env.postgres.stop(), restart_postgres, hold_seconds=3),
+    # Longer than DATABASE_RECONNECT_SECONDS (5): some requests wait it out, some answer 503.
+    Fault("stop postgresql", lambda env: env.postgres.stop(), restart_postgres, hold_seconds=7),
     crash("user_service"),
     crash("webapp"),
     crash("auth_service", "outbox_relay"),
