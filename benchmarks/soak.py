@@ -111,7 +111,7 @@ def print_row(row: dict) -> None:
     failures = reads.get("failures", 0) + writes.get("failures", 0)
     memory_cells = " ".join(f"{total(process):>18.1f}" for process in row["memory"].values())
     print(
-        f"{row['at_s']:>6} {requests:>8} {failures:>5} {cell(reads.get('p50_ms')):>8} "
+        f"{row['at_s']:>6.0f} {requests:>8} {failures:>5} {cell(reads.get('p50_ms')):>8} "
         f"{cell(reads.get('p99_ms')):>8} {cell(writes.get('p99_ms')):>9} {memory_cells}",
         flush=True,
     )
