@@ -10,11 +10,14 @@ have passed.
 """
 
 import itertools
+import re
 import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import requests
 
@@ -22,6 +25,7 @@ READ_TIMEOUT = 10
 # Any cookie named like webapp's session makes the gateway pass the page to webapp.
 FULL_RENDER = {"Cookie": "session=mixed-load"}
 PASSWORD = "mixed load password"  # noqa: S105 (a throwaway account's)
+HIDDEN_FIELD = re.compile(r'type="hidden" name="(csrf_token|idempotency_key)" value="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Attempt:
 class Write:
     """One write as its client saw it, over all its attempts (one Idempotency-Key)."""
 
-    op: str  # "user", "article", "comment" or "favorite"
+    op: str  # "user", "article", "comment", "favorite" or "form comment"
     key: str
     # What finds it in the database: username, article title, comment body, or username/slug.
     marker: str
@@ -68,6 +72,7 @@ class MixedLoad:
         base_url: str,
         readers: int = 3,
         writers: int = 2,
+        browsers: int = 1,
         pause: float = 0.02,
         retry_for: float = 60,
     ):
@@ -79,10 +84,20 @@ class MixedLoad:
         self.slugs: list[str] = []
         self.usernames: list[str] = []
         self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._read, args=(number,), daemon=True)
-            for number in range(readers)
-        ] + [threading.Thread(target=self._write, daemon=True) for _ in range(writers)]
+        self._threads = [self._thread(partial(self._read, number)) for number in range(readers)]
+        self._threads += [self._thread(self._write) for _ in range(writers)]
+        self._threads += [self._thread(self._browse) for _ in range(browsers)]
+
+    @staticmethod
+    def _thread(client: Callable[[requests.Session], None]) -> threading.Thread:
+        """A client with its own connections, closed when it ends: an idle keep-alive
+        connection would hold a stopping server up."""
+
+        def run() -> None:
+            with requests.Session() as session:
+                client(session)
+
+        return threading.Thread(target=run, daemon=True)
 
     def start(self) -> "MixedLoad":
         listed = requests.get(f"{self.base_url}/api/articles?limit=20", timeout=READ_TIMEOUT)
@@ -111,8 +126,7 @@ class MixedLoad:
         self.attempts.append(Attempt(kind, started, time.monotonic(), status))
         return response
 
-    def _read(self, number: int) -> None:
-        session = requests.Session()
+    def _read(self, number: int, session: requests.Session) -> None:
         headers = FULL_RENDER if number % 2 else {}
         for turn in itertools.count():
             if self._stop.is_set():
@@ -127,8 +141,7 @@ class MixedLoad:
             self._request(session, "read", "GET", path, headers=headers)
             time.sleep(self.pause)
 
-    def _write(self) -> None:
-        session = requests.Session()
+    def _write(self, session: requests.Session) -> None:
         account = self._sign_up(session)
         if not account.acknowledged:
             return
@@ -156,6 +169,36 @@ class MixedLoad:
                 self._sign_up(session)  # auth_service's writes, and its outbox
             time.sleep(self.pause)
 
+    def _browse(self, session: requests.Session) -> None:
+        """A signed-in reader in a browser: posts comments with the article page's form (its
+        hidden key is what makes a resubmitted form post one comment)."""
+        account = self._sign_up(session)
+        if not account.acknowledged or not self._sign_in_on_the_web(session, account.marker):
+            return
+        while not self._stop.is_set():
+            slug = secrets.choice(self.slugs)
+            page = self._request(session, "read", "GET", f"/article/{slug}")
+            fields = dict(HIDDEN_FIELD.findall(page.text)) if page is not None and page.ok else {}
+            if "idempotency_key" in fields:  # the form of a signed-in reader
+                text = f"Form comment {uuid.uuid4().hex}"
+                fields["body"] = text
+                path = f"/article/{slug}/comments"
+                self._retried(session, "form comment", text, path, form=fields)
+            time.sleep(self.pause)
+
+    def _sign_in_on_the_web(self, session: requests.Session, name: str) -> bool:
+        """Signing in is no write to check: it is tried until it works."""
+        while not self._stop.is_set():
+            page = self._request(session, "read", "GET", "/login")
+            if page is not None and page.ok:
+                fields = {**dict(HIDDEN_FIELD.findall(page.text)), "password": PASSWORD}
+                fields["email"] = f"{name}@load.test"
+                home = self._request(session, "write", "POST", "/login", data=fields)
+                if home is not None and home.ok:
+                    return True
+            time.sleep(0.2)
+        return False
+
     def _sign_up(self, session: requests.Session) -> "Write":
         name = f"load{uuid.uuid4().hex[:12]}"
         user = {"username": name, "email": f"{name}@load.test", "password": PASSWORD}
@@ -167,23 +210,28 @@ class MixedLoad:
         op: str,
         marker: str,
         path: str,
-        body: dict | None,
+        body: dict | None = None,
         token: str = "",
+        form: dict | None = None,
     ) -> Write:
         write = Write(op, str(uuid.uuid4()), marker, time.monotonic())
         self.writes.append(write)
-        # Favoriting is idempotent by itself; the others carry the key.
-        headers = {} if op == "favorite" else {"Idempotency-Key": write.key}
+        # Favoriting is idempotent by itself, a form carries its own key; the others carry one
+        # in the header.
+        keyed = op != "favorite" and form is None
+        headers = {"Idempotency-Key": write.key} if keyed else {}
         if token:
             headers["Authorization"] = f"Token {token}"
         deadline = write.started + self.retry_for
         backoff = 0.1
         while True:
-            response = self._request(session, "write", "POST", path, json=body, headers=headers)
+            response = self._request(
+                session, "write", "POST", path, json=body, data=form, headers=headers
+            )
             status = response.status_code if response is not None else 0
             write.statuses.append(status)
             if 200 <= status < 300:
-                write.reply = response.json()
+                write.reply = response.json() if form is None else None
                 write.replayed = response.headers.get("Idempotent-Replayed") == "true"
                 return write
             if (status and status != 429 and status < 500) or time.monotonic() > deadline:

@@ -13,6 +13,7 @@ ROWS_OF = {
     "user": ("auth_service", "SELECT id FROM accounts WHERE username = :marker"),
     "article": ("webapp", "SELECT slug FROM articles WHERE title = :marker"),
     "comment": ("webapp", "SELECT id FROM comments WHERE body = :marker"),
+    "form comment": ("webapp", "SELECT id FROM comments WHERE body = :marker"),
     "favorite": (
         "webapp",
         "SELECT f.article_id FROM favorites f JOIN articles a ON a.id = f.article_id"
@@ -24,6 +25,7 @@ REPLIED = {
     "user": lambda reply: None,
     "article": lambda reply: reply["article"]["slug"],
     "comment": lambda reply: reply["comment"]["id"],
+    "form comment": lambda reply: None,
     "favorite": lambda reply: None,
 }
 

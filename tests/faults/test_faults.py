@@ -11,6 +11,7 @@ write started after it have both succeeded.
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -133,6 +134,7 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
         "failed_reads": sum(attempt.kind == "read" for attempt in failures),
         "failed_write_attempts": sum(attempt.kind == "write" for attempt in failures),
         "writes": len(load.writes),
+        "writes_by_kind": dict(Counter(write.op for write in load.writes)),
         "acknowledged_writes": sum(write.acknowledged for write in load.writes),
         "fault_seconds": round(ended - began, 2),
         "ready_after_seconds": round(ready - ended, 2),
