@@ -65,7 +65,8 @@ class Write:
 
 
 class MixedLoad:
-    """`start()` readers and writers; `stop()` lets each writer finish its write, then joins."""
+    """`start()` readers, writers and browsers; `stop()` lets each finish its write, then
+    joins."""
 
     def __init__(
         self,

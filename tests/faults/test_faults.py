@@ -161,7 +161,7 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
     assert {name: rows for name, rows in inconsistencies.items() if rows} == {}
     assert outbox_seconds is not None, "auth_service's outbox still holds undelivered events"
     assert figures["recovery_seconds"] is not None, "no read and write succeeded after the fault"
-    assert figures["details"]["failures_before_the_fault"] == 0
+    assert figures["details"]["failures_before_the_fault"] == 0, "requests failed before it"
     assert figures["details"]["failures_once_ready"] == 0, "requests failed once ready again"
     if fault.graceful:
         assert failures == [], f"{len(failures)} requests failed during a graceful reload"
