@@ -36,6 +36,8 @@ class Attempt:
     started: float  # time.monotonic()
     finished: float
     status: int
+    path: str
+    error: str = ""  # why there was no answer
 
     @property
     def ok(self) -> bool:
@@ -116,15 +118,15 @@ class MixedLoad:
             thread.join()
 
     def _request(self, session: requests.Session, kind: str, method: str, path: str, **kwargs):
-        started = time.monotonic()
+        started, response, error = time.monotonic(), None, ""
         try:
             response = session.request(
                 method, f"{self.base_url}{path}", timeout=READ_TIMEOUT, **kwargs
             )
-        except requests.RequestException:
-            response = None
+        except requests.RequestException as failure:
+            error = repr(failure)
         status = response.status_code if response is not None else 0
-        self.attempts.append(Attempt(kind, started, time.monotonic(), status))
+        self.attempts.append(Attempt(kind, started, time.monotonic(), status, path, error))
         return response
 
     def _read(self, number: int, session: requests.Session) -> None:

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import redis
-import sqlalchemy as sa
 
 from scripts.stack import free_port
 
@@ -56,6 +55,7 @@ class PrivatePostgres:
 
     def start(self) -> None:
         # The socket goes in the data folder: the system's /var/run/postgresql is not ours.
+        # fsync off: a throwaway cluster that is only ever stopped cleanly or thrown away.
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data} -c fsync=off"
         self._run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.log), "-o", options)
 
@@ -66,16 +66,6 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data))
         shutil.rmtree(self.data.parent, ignore_errors=True)
-
-    def wait_until_ready(self, timeout: float = 30) -> None:
-        engine = sa.create_engine(
-            f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres",
-            connect_args={"connect_timeout": 2},
-        )
-        try:
-            _retry_until(lambda: engine.connect().close(), sa.exc.OperationalError, timeout)
-        finally:
-            engine.dispose()
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self._bin / program), *args]

@@ -4,7 +4,7 @@ printed at the end of the run and kept in var/faults/report.json."""
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pytest
 
@@ -46,7 +46,7 @@ def environment():
         redis.start()
         config = StackConfig(
             var_dir=REPORT_DIR / "var",
-            ports=Ports(*(free_port() for _ in range(5))),
+            ports=Ports(*(free_port() for _ in fields(Ports))),
             postgres_server_url=postgres.url,
             redis_url=redis.url,
             workers=2,

@@ -149,6 +149,9 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
             "inconsistencies": inconsistencies,
             "failures_before_the_fault": sum(a.finished < began for a in failures),
             "failures_once_ready": sum(a.started > ready for a in failures),
+            "first_failures": [
+                f"{a.started - began:+.2f} s {a.path}: {a.status or a.error}" for a in failures[:20]
+            ],
         },
     }
     REPORT.append(figures)
