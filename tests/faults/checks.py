@@ -42,7 +42,7 @@ class WriteChecks:
     unanswered: list[str]  # never acknowledged within the retry time
     refused: list[str]  # answered 4xx
     # Answered 5xx or not at all, then a retry got the committed reply back (a commit whose
-    # answer was lost): allowed, and reported.
+    # answer was lost): allowed, and reported with the statuses the client saw (0: none).
     replayed_after_failure: list[str]
 
 
@@ -82,7 +82,7 @@ class Databases:
                 if replied is not None and rows and rows[0] != replied:
                     checks.not_as_replied.append(write.marker)
                 if write.replayed and failed_first:
-                    checks.replayed_after_failure.append(write.marker)
+                    checks.replayed_after_failure.append(f"{write.marker} {write.statuses}")
             elif write.statuses and 400 <= write.statuses[-1] < 500:
                 checks.refused.append(write.marker)
             else:

@@ -2,7 +2,7 @@
 the databases are read to prove that no acknowledged write was lost or made twice, that no
 write answered 5xx had committed (unless its retry was given that committed reply), and that
 auth_service's outbox delivered everything. Reads may fail only while a fault lasts, never once
-the stack is ready again; a graceful reload may fail nothing at all.
+the stack is ready again, and never with a 500; a graceful reload may fail nothing at all.
 
 Recovery time: from the end of the fault (the restart, the reload finished) until a read and a
 write started after it have both succeeded.
@@ -130,6 +130,7 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
         "requests": len(attempts),
         "failures": len(failures),
         "answers_5xx": sum(attempt.status >= 500 for attempt in attempts),
+        "answers_500": sum(attempt.status == 500 for attempt in attempts),
         "no_answer": sum(attempt.status == 0 for attempt in attempts),
         "failed_reads": sum(attempt.kind == "read" for attempt in failures),
         "failed_write_attempts": sum(attempt.kind == "write" for attempt in failures),
@@ -166,6 +167,8 @@ def test_no_acknowledged_write_is_lost_or_doubled_through(fault, environment):
     assert figures["recovery_seconds"] is not None, "no read and write succeeded after the fault"
     assert figures["details"]["failures_before_the_fault"] == 0, "requests failed before it"
     assert figures["details"]["failures_once_ready"] == 0, "requests failed once ready again"
+    # A dependency down is a 502, 503 or 504; a 500 is an error nobody handled.
+    assert figures["answers_500"] == 0, "requests answered 500"
     if fault.graceful:
         assert failures == [], f"{len(failures)} requests failed during a graceful reload"
 
