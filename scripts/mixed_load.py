@@ -124,7 +124,7 @@ class MixedLoad:
                 method, f"{self.base_url}{path}", timeout=READ_TIMEOUT, **kwargs
             )
         except requests.RequestException as failure:
-            error = repr(failure)
+            error = type(failure).__name__
         status = response.status_code if response is not None else 0
         self.attempts.append(Attempt(kind, started, time.monotonic(), status, path, error))
         return response
