@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system test-delivery e2e test-images ## Run every test (unit, integration, system, delivery, browser, images)
+test: $(INSTALLED) lint test-services test-system test-faults test-delivery e2e test-images ## Run every test (unit, integration, system, faults, delivery, browser, images)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check, import cycles, generated settings docs
@@ -73,7 +73,12 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images
+	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images --ignore=tests/faults
+
+.PHONY: test-faults
+test-faults: $(INSTALLED) ## Kill, stop and reload every server under load; no acknowledged write lost or doubled (report: var/faults/)
+	@echo "==> faults (private PostgreSQL and Redis; report: var/faults/report.json)"
+	@$(BIN)/python -m pytest -q tests/faults
 
 .PHONY: e2e
 e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E2E_BASE_URL; report in e2e/report/
@@ -101,6 +106,10 @@ bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs 
 .PHONY: bench-webapp
 bench-webapp: $(INSTALLED) ## Load the home page, an article page and /api/articles (needs wrk)
 	@$(BIN)/python -m benchmarks.webapp
+
+.PHONY: soak
+soak: $(INSTALLED) ## Mixed load for 10 minutes (SOAK_SECONDS): RSS of every process and p50/p99 per minute, in var/soak/
+	@$(BIN)/python -m benchmarks.soak
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (var/)
@@ -136,6 +145,11 @@ release-prod: $(INSTALLED) ## Open the pull request that pins prod to TESTED_SHA
 .PHONY: delivery-tools
 delivery-tools: ## Install promtool (apt) when missing; terraform comes from the runner
 	@command -v promtool >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq prometheus >/dev/null; }
+
+.PHONY: fault-tools
+fault-tools: ## Install PostgreSQL and redis-server (apt) when missing; make test-faults runs its own
+	@{ command -v redis-server && ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || \
+		{ sudo apt-get update -qq && sudo apt-get install -y -qq postgresql redis-server >/dev/null; }
 
 .PHONY: tf-validate
 tf-validate: ## terraform fmt, init -backend=false and validate of every environment (needs the registry)

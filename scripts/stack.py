@@ -4,8 +4,10 @@
 stack from here, so what the tests and benchmarks start is exactly what a developer runs.
 """
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -213,6 +215,19 @@ class Stack:
             process.kill()
             process.wait()
 
+    def kill(self, name: str) -> None:
+        """Crash a process as a lost machine would: SIGKILL it and its children at once."""
+        process = self.running.pop(name)
+        for pid in [process.pid, *child_pids(process.pid)]:
+            with contextlib.suppress(ProcessLookupError):  # a child that just exited
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
+    def pids(self, name: str) -> list[int]:
+        """A running process's id followed by its children's (gunicorn's workers)."""
+        pid = self.running[name].pid
+        return [pid, *child_pids(pid)]
+
     def shutdown(self, drop_databases: bool = False) -> None:
         for name in list(self.running):
             self.stop(name)
@@ -256,6 +271,14 @@ class Stack:
 
     def flask(self, service: str, *args: str) -> None:
         flask(service, self.config, *args)
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(child) for child in children.split()]
+    except FileNotFoundError:  # the process has exited
+        return []
 
 
 def launch(config: StackConfig, log_dir: Path) -> Stack:

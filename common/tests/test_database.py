@@ -202,3 +202,28 @@ def test_a_database_down_for_longer_than_the_wait_is_a_503_never_a_500(restartab
 
     assert response.status_code == 503
     assert response.json == {"errors": {"database": ["is unavailable, retry"]}}
+
+
+def test_a_connection_cut_after_the_last_query_neither_fails_the_reply_nor_the_next_request(
+    restartable_postgres,
+):
+    """The fault suite (issue 10): PostgreSQL stopping between a request's last query and its
+    end made the session's closing rollback raise, so a finished reply became a 500, and the
+    broken session stayed with the thread and failed its next request too."""
+    proxy, url = restartable_postgres
+    app = service_on(url, reconnect_seconds=5)
+
+    def cut_the_connection(response):
+        proxy.stop()
+        return response
+
+    app.after_request(cut_the_connection)
+    client = app.test_client()
+
+    reply = client.get("/now")
+    proxy.start()
+    app.after_request_funcs[None].remove(cut_the_connection)
+    following = client.get("/now")
+
+    assert reply.status_code == 200
+    assert following.status_code == 200

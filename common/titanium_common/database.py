@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import flask_migrate
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -137,6 +137,25 @@ def wait_on_connect(
                 )
                 sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+
+def end_sessions_on_lost_connections(app: Flask, db: SQLAlchemy) -> None:
+    """End each request's session even when its connection was lost after the last query
+    (PostgreSQL stopping): Flask-SQLAlchemy's own teardown rolls back, the rollback raises, the
+    finished reply becomes a 500 and the broken session stays with the thread for its next
+    request. Registered after it, this teardown runs before it."""
+
+    @app.teardown_appcontext
+    def end_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError as error:
+            # Nothing to roll back on a lost connection: drop it and the session without one.
+            database_log.warning(
+                "connection lost at the end of a request", extra={"error": str(error)[:200]}
+            )
+            db.session().invalidate()
+            db.session.remove()
 
 
 def run_migrations(context, include_object: Callable | None = None) -> None:

@@ -25,7 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from titanium_common import context
 from titanium_common.backends import resolve_database
 from titanium_common.caching import UNCHANGED_HEADER
-from titanium_common.database import wait_on_connect
+from titanium_common.database import end_sessions_on_lost_connections, wait_on_connect
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.identity import CLIENT_ADDRESS_HEADER, USER_ID_HEADER
 from titanium_common.logging import configure_logging
@@ -70,6 +70,7 @@ def create_service_app(
     # edge saw in CLIENT_ADDRESS_HEADER (context.client_address_var).
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     db.init_app(app)
+    end_sessions_on_lost_connections(app, db)
     migrate.init_app(app, db)
     with app.app_context():
         wait_on_connect(db.engine, settings["DATABASE_RECONNECT_SECONDS"])
