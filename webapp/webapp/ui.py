@@ -49,11 +49,18 @@ def redirect_to(location: str) -> Response:
 
 
 def local_url(candidate: str | None, fallback: str) -> str:
-    """A return address from a form, kept only if it stays on this site (no open redirect)."""
-    if not candidate:
+    """A return address from a form, kept only if it is a path on this site (no open redirect).
+
+    Browsers read any run of leading slashes or backslashes as the start of another host and
+    drop tabs and newlines before reading a URL, so one leading "/" with no control character,
+    space or backslash anywhere is the only shape kept.
+    """
+    if not candidate or not candidate.startswith("/") or candidate.startswith("//"):
+        return fallback
+    if "\\" in candidate or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in candidate):
         return fallback
     parts = urlsplit(candidate)
-    if parts.scheme or parts.netloc or not candidate.startswith("/") or "\\" in candidate:
+    if parts.scheme or parts.netloc:
         return fallback
     return candidate
 

@@ -2,6 +2,8 @@
 
 from html.parser import HTMLParser
 
+import pytest
+
 from ..support import XSS_BODY, XSS_TAG, XSS_TITLE
 
 
@@ -74,11 +76,27 @@ def test_favorite_from_a_preview_redirects_back_and_flips_the_class(client, peop
     assert f'action="/article/{article.slug}/unfavorite"'.encode() in html
 
 
-def test_a_foreign_next_is_ignored(client, people, write, sign_in):
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "//evil.example/x",
+        "////evil.example/",
+        "///evil.example",
+        "/\\evil.example",
+        "\\/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "https://evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
+def test_a_foreign_next_is_ignored(client, people, write, sign_in, foreign):
     article = write(people("author"))
     sign_in(people("fan"))
 
-    response = client.post(f"/article/{article.slug}/favorite", data={"next": "//evil.example/x"})
+    response = client.post(f"/article/{article.slug}/favorite", data={"next": foreign})
 
     assert response.headers["Location"] == f"/article/{article.slug}"
 
