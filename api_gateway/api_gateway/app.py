@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
             middlewares.access_log_middleware(),
             middlewares.metrics_middleware(),
             middlewares.error_middleware(),
+            middlewares.surface_middleware(settings.INTERNAL_PORT),
+            middlewares.input_middleware(),
         ]
     )
     app[settings_key] = settings
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[openapi_document_key] = yaml.safe_load(OPENAPI_FILE.read_text())
     app.on_response_prepare.append(middlewares.add_request_id)
     app.on_response_prepare.append(middlewares.add_cache_result)
+    app.on_response_prepare.append(middlewares.add_json_headers)
     app.cleanup_ctx.append(upstream_session)
     app.cleanup_ctx.append(revocation_feed)
     app.cleanup_ctx.append(counters_and_pages)
