@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from api_gateway import middlewares
+from api_gateway import middlewares, server_log
 from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.revocations import revocation_feed
@@ -19,6 +19,7 @@ OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or load_settings()
+    server_log.init()
     app = web.Application(
         middlewares=[
             middlewares.correlation_middleware(),

@@ -1,5 +1,6 @@
 """Correlation ids, JSON access logs, metrics, and errors that are always RealWorld JSON."""
 
+import asyncio
 import io
 import json
 import logging
@@ -159,3 +160,24 @@ async def test_refused_characters_in_a_path_or_query_are_400_and_never_forwarded
     assert await response.json() == {
         "errors": {field: ["contains characters that are not allowed"]}
     }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # TLS spoken to the HTTP port
+    ],
+)
+async def test_a_malformed_request_is_a_400_and_one_warning_line(gateway_client, caplog, raw):
+    reader, writer = await asyncio.open_connection(gateway_client.host, gateway_client.port)
+    writer.write(raw)
+    await writer.drain()
+    reply = await reader.read(1024)
+    writer.close()
+
+    assert reply.split(b" ")[1] == b"400"
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not [record for record in caplog.records if record.exc_info]
