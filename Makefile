@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system test-delivery e2e test-images ## Run every test (unit, integration, system, delivery, browser, images)
+test: $(INSTALLED) lint test-services test-system test-delivery test-attacks e2e test-images ## Run every test (unit, integration, system, delivery, attacks, browser, images)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check, import cycles, generated settings docs
@@ -73,7 +73,12 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images
+	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images --ignore=tests/attacks
+
+.PHONY: test-attacks
+test-attacks: $(INSTALLED) ## Attacks on the whole stack: schemathesis per service, forged tokens, redirects, smuggling, IDOR, odd input
+	@echo "==> attacks (whole stack; docs/qa.md, Attack suites)"
+	@$(BIN)/python -m pytest -q tests/attacks
 
 .PHONY: e2e
 e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E2E_BASE_URL; report in e2e/report/
