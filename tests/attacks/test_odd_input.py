@@ -6,6 +6,7 @@ the gateway: the answer is never a 5xx; a refusal is 4xx in the RealWorld error 
 is accepted reads back and renders on its page."""
 
 import json
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -89,6 +90,11 @@ class Probe:
             self.problems.append(f"{label}: page {path} answered {response.status_code}")
 
 
+def url_encoded(text: str) -> str:
+    """Percent-encoded UTF-8, lone surrogates included (as a careless client would send them)."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
 def article_fields(value) -> list[tuple[str, str, object]]:
     """(label, field, what the field gets) for each field of an article."""
     return [
@@ -104,15 +110,17 @@ def test_odd_values_in_every_field_are_refused_cleanly_or_kept(stack, api, attac
     article = api.create_article(attacker.token)
     slug = article["slug"]
 
+    kept = []
     for label, field, given in article_fields(value):
         fields = {"title": unique("Odd "), "description": "d", "body": "b", field: given}
         created = probe.send(f"POST {label}", "POST", "/articles", json={"article": fields})
         if created.status_code == 201:
-            new_slug = created.json()["article"]["slug"]
-            probe.send(f"read back {label}", "GET", f"/articles/{new_slug}")
-            probe.page(f"page of {label}", f"/article/{new_slug}")
+            kept.append(created.json()["article"]["slug"])
         change = {"article": {field: given}}
         probe.send(f"PUT {label}", "PUT", f"/articles/{slug}", json=change)
+    for kept_slug in kept:
+        probe.send("read back", "GET", f"/articles/{kept_slug}")
+        probe.page("its page", f"/article/{kept_slug}")
     probe.send(
         "comment.body", "POST", f"/articles/{slug}/comments", json={"comment": {"body": value}}
     )
@@ -139,12 +147,13 @@ def test_odd_strings_in_paths_and_query_parameters_are_answered_cleanly(stack, a
     probe = Probe(stack, attacker.token)
     text = value[:2000]
 
+    encoded = url_encoded(text)
     for name in ("tag", "author", "favorited", "q", "limit", "offset"):
-        probe.send(f"GET articles?{name}", "GET", "/articles", params={name: text})
-    probe.send("feed?limit", "GET", "/articles/feed", params={"limit": text})
+        probe.send(f"GET articles?{name}", "GET", f"/articles?{name}={encoded}")
+    probe.send("feed?limit", "GET", f"/articles/feed?limit={encoded}")
     for path in ("/articles/{}", "/articles/{}/comments", "/profiles/{}"):
-        probe.send(f"GET {path}", "GET", path.format(requests.utils.quote(text, safe="")))
-    probe.send("follow", "POST", f"/profiles/{requests.utils.quote(text, safe='')}/follow")
+        probe.send(f"GET {path}", "GET", path.format(encoded))
+    probe.send("follow", "POST", f"/profiles/{encoded}/follow")
 
     assert probe.problems == []
 
@@ -157,10 +166,6 @@ BODIES = {
     "deeply nested": (b'{"article": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json"),
     "not UTF-8": (b'{"article": {"title": "\xff\xfe"}}', "application/json"),
     "UTF-16": ('{"article": {"title": "t"}}'.encode("utf-16"), "application/json"),
-    "duplicate keys": (
-        b'{"article": {"title": "a", "title": "b", "description": "d", "body": "b"}}',
-        "application/json",
-    ),
     "form-encoded": (b"article[title]=t", "application/x-www-form-urlencoded"),
     "no content type": (b'{"article": {}}', ""),
     "ten megabytes": (b'{"article": {"title": "' + b"x" * 10_000_000 + b'"}}', "application/json"),

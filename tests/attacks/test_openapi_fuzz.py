@@ -26,7 +26,7 @@ DOCUMENTS = {
 }
 SEED = 20261206
 # Requests per operation and mode: the whole run stays within a few minutes on two cores.
-EXAMPLES = 15
+EXAMPLES = 10
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
