@@ -42,8 +42,8 @@ def make_app(tmp_path):
         def echo():
             data = read_wrapped_json("user")
             errors = FieldErrors()
-            name = errors.required_text(data, "name")
-            bio = errors.optional_text(data, "bio")
+            name = errors.required_text(data, "name", 20)
+            bio = errors.optional_text(data, "bio", 100)
             errors.raise_if_any()
             return {"name": name, "bio": bio}
 
@@ -155,6 +155,62 @@ def test_bad_bodies_get_the_realworld_422(make_app, kwargs, status, errors):
     assert response.json == {"errors": errors}
 
 
+NOT_ALLOWED = ["contains characters that are not allowed"]
+
+
+@pytest.mark.parametrize(
+    ("user", "errors"),
+    [
+        ({"name": "a\x00b"}, {"name": NOT_ALLOWED}),
+        ({"name": "lone \ud800"}, {"name": NOT_ALLOWED}),
+        ({"name": "ok", "bio": "bell \x07"}, {"bio": NOT_ALLOWED}),
+        ({"name": "ok", "bio": "\x7f"}, {"bio": NOT_ALLOWED}),
+        ({"name": "ok", "nested": [{"deep": "\udfff"}]}, {"deep": NOT_ALLOWED}),
+        ({"name": "ok", "key\x00": 1}, {"user": NOT_ALLOWED}),
+        ({"name": "x" * 21}, {"name": ["is too long (maximum is 20 characters)"]}),
+        ({"name": "ok", "bio": "x" * 101}, {"bio": ["is too long (maximum is 100 characters)"]}),
+    ],
+)
+def test_refused_characters_and_overlong_fields_are_422(make_app, user, errors):
+    response = make_app({}).test_client().post("/echo", json={"user": user})
+
+    assert (response.status_code, response.json) == (422, {"errors": errors})
+
+
+def test_tabs_newlines_and_any_other_unicode_are_accepted(make_app):
+    bio = "line one\r\n\tline two: καλημέρα 👋 \u200b"
+    response = make_app({}).test_client().post("/echo", json={"user": {"name": "ada", "bio": bio}})
+
+    assert response.json == {"name": "ada", "bio": bio.strip()}
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_deeply_nested_json_is_422_not_a_recursion_error(make_app, depth):
+    body = '{"user": {"name": "ok", "x": ' + "[" * depth + "]" * depth + "}}"
+    response = make_app({}).test_client().post("/echo", data=body, content_type="application/json")
+
+    assert (response.status_code, response.json) == (
+        422,
+        {"errors": {"body": ["is nested too deeply"]}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "field"),
+    [
+        ("/teapot%00", {}, "path"),
+        ("/teapot?q=%00", {}, "query"),
+        ("/teapot?q%01=x", {}, "query"),
+        ("/teapot?q=%1b%5b31m", {}, "query"),
+        ("/teapot", {"X-Thing": "a\x01b"}, "X-Thing"),
+    ],
+)
+def test_refused_characters_in_path_query_or_headers_are_400(make_app, path, headers, field):
+    response = make_app({}).test_client().get(path, headers=headers)
+
+    assert (response.status_code, response.json) == (400, {"errors": {field: NOT_ALLOWED}})
+
+
 def test_good_body_is_read_and_blank_optional_text_becomes_null(make_app):
     response = make_app({}).test_client().post("/echo", json={"user": {"name": " ada ", "bio": ""}})
 
@@ -190,7 +246,7 @@ DECLARED = [
 def make_service(service_package, tmp_path):
     db, migrate = database_extensions(service_package)
 
-    def make(overrides=None, **kwargs):
+    def make(overrides=None, max_body_bytes=16, **kwargs):
         # The embedded backends, whatever the environment running the tests points at.
         settings = {
             "DEMO_SECRET": "k",
@@ -200,7 +256,13 @@ def make_service(service_package, tmp_path):
             **(overrides or {}),
         }
         return create_service_app(
-            "demo_service", DECLARED, settings, db=db, migrate=migrate, max_body_bytes=16, **kwargs
+            "demo_service",
+            DECLARED,
+            settings,
+            db=db,
+            migrate=migrate,
+            max_body_bytes=max_body_bytes,
+            **kwargs,
         )
 
     make.db = db
@@ -278,6 +340,18 @@ def test_a_body_over_the_limit_is_refused(make_service):
     client = app.test_client()
     assert client.post("/upload", data=b"x" * 16).json == {"size": 16}
     assert client.post("/upload", data=b"x" * 17).status_code == 413
+
+
+def test_a_form_may_use_the_whole_body_limit(make_service):
+    # Flask's own form limit (500 kB) would refuse a long article the body limit allows.
+    app = make_service(max_body_bytes=2 << 20)
+
+    @app.post("/form")
+    def form():
+        return {"size": len(request.form["body"])}
+
+    response = app.test_client().post("/form", data={"body": "x" * 1_500_000})
+    assert response.json == {"size": 1_500_000}
 
 
 # --- writes and the gateway's edge cache: a refused write that changed nothing says so --------

@@ -3,9 +3,13 @@
 Every error a JSON endpoint returns is `{"errors": {"<field or resource>": ["<message>"]}}`.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from titanium_common.text import NOT_ALLOWED, is_clean, too_long
 
 BLANK = "can't be blank"
 INVALID = "is invalid"
@@ -92,26 +96,34 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, []).append(message)
 
-    def required_text(self, data: dict, field: str) -> str | None:
+    def required_text(self, data: dict, field: str, max_length: int) -> str | None:
         """A string that must be present and not blank; returns it stripped, or None on error."""
         value = data.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
             self.add(field, BLANK)
             return None
-        if not isinstance(value, str):
-            self.add(field, INVALID)
-            return None
-        return value.strip()
+        return self.text(field, value, max_length)
 
-    def optional_text(self, data: dict, field: str) -> str | None:
+    def optional_text(self, data: dict, field: str, max_length: int) -> str | None:
         """A nullable string; `""` and whitespace are normalised to None."""
         value = data.get(field)
         if value is None:
             return None
+        return self.text(field, value, max_length) or None
+
+    def text(self, field: str, value: Any, max_length: int) -> str | None:
+        """`value` stripped if it is a string of allowed characters (titanium_common.text) no
+        longer than `max_length` once stripped, else None and the field's error."""
         if not isinstance(value, str):
             self.add(field, INVALID)
             return None
-        return value.strip() or None
+        if not is_clean(value):
+            self.add(field, NOT_ALLOWED)
+            return None
+        if len(stripped := value.strip()) > max_length:
+            self.add(field, too_long(max_length))
+            return None
+        return stripped
 
     def raise_if_any(self, status: int = 422) -> None:
         if self.errors:

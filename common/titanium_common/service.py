@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from titanium_common import context
+from titanium_common import context, inputs
 from titanium_common.backends import resolve_database
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import wait_on_connect
@@ -64,6 +64,7 @@ def create_service_app(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=max_body_bytes,
     )
     # Behind api_gateway (and the Istio ingress): one proxy hop for scheme and host. The client's
     # address is never taken from X-Forwarded-For here: the gateway passes the one its trusted
@@ -105,8 +106,8 @@ def init_service(
     A failing check in `optional_checks` is reported by /readyz but keeps the service ready:
     Redis is only a cache, so losing it must slow pods down, never take them out of service.
     """
-    app.json.mimetype = "application/json; charset=utf-8"
     _init_request_context(app)
+    inputs.init_app(app)
     app.register_blueprint(_health_blueprint(readiness, set(optional_checks)))
     app.register_blueprint(_openapi_blueprint(openapi_file))
     _init_metrics(app)

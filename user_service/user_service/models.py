@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from titanium_common.text import is_clean
 from user_service.extensions import db
 
 # Usernames starting with this are never real (auth_service rejects them): a profile whose name
@@ -15,14 +16,9 @@ PARKED_PREFIX = "~"
 MAX_VERSION = 2**31 - 1
 
 
-def storable_text(value: str) -> bool:
-    """PostgreSQL text cannot hold NUL characters."""
-    return "\x00" not in value
-
-
 def is_possible_username(name: str) -> bool:
-    """Whether an account could have this name: never a parked placeholder or unstorable text."""
-    return not name.startswith(PARKED_PREFIX) and storable_text(name)
+    """Whether an account could have this name: never a parked placeholder or refused text."""
+    return not name.startswith(PARKED_PREFIX) and is_clean(name)
 
 
 def utcnow() -> datetime:

@@ -22,8 +22,9 @@ from webapp.seed import cli as seed_cli
 from webapp.settings import SETTINGS
 from webapp.tags.api import bp as api_tags_bp
 
-# An article body of a few hundred KiB is already a book; forms and JSON stay far below this.
-MAX_BODY_BYTES = 1024 * 1024
+# The longest article (100,000 characters) as a form or JSON, even when every character is
+# escaped (up to 12 bytes each in a form), fits.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:

@@ -20,15 +20,15 @@ from auth_service.passwords import passwords
 from auth_service.throttle import client_limit, login_throttle
 from auth_service.tokens.revocations import end_sessions_and_tokens
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors
+from titanium_common.text import EMAIL_MAX, NOT_ALLOWED, PROFILE_LIMITS, USERNAME_MAX, is_clean
 
 TAKEN = "has already been taken"
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
 # ASCII only: SQLite's lower() folds ASCII alone, and the case-insensitive unique index must
 # mean the same thing on SQLite and PostgreSQL.
 # Not dots alone: a browser resolves /profile/. and /profile/.. before it asks for them.
-USERNAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,64}$")
+USERNAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-EMAIL_MAX = 254
 
 
 def register(
@@ -60,7 +60,7 @@ def register(
 
 def login(data: dict, client: str | None) -> Account:
     errors = FieldErrors()
-    email = errors.required_text(data, "email")
+    email = errors.required_text(data, "email", EMAIL_MAX)
     password = _password(errors, data, check_length=False)
     errors.raise_if_any()
     email = email.lower()
@@ -103,7 +103,7 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
     password = _password(errors, data) if "password" in data else None
     for field in ("bio", "image"):
         if field in data:
-            changes[field] = errors.optional_text(data, field)
+            changes[field] = errors.optional_text(data, field, PROFILE_LIMITS[field])
     errors.raise_if_any()
     _raise_if_taken(email=changes.get("email"), username=changes.get("username"), exclude=account)
 
@@ -125,7 +125,7 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
 
 
 def _username(errors: FieldErrors, data: dict) -> str | None:
-    username = errors.required_text(data, "username")
+    username = errors.required_text(data, "username", USERNAME_MAX)
     if username is not None and not USERNAME.match(username):
         errors.add("username", INVALID)
         return None
@@ -133,8 +133,8 @@ def _username(errors: FieldErrors, data: dict) -> str | None:
 
 
 def _email(errors: FieldErrors, data: dict) -> str | None:
-    email = errors.required_text(data, "email")
-    if email is not None and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
+    email = errors.required_text(data, "email", EMAIL_MAX)
+    if email is not None and not EMAIL.match(email):
         errors.add("email", INVALID)
         return None
     return email.lower() if email else None
@@ -147,6 +147,8 @@ def _password(errors: FieldErrors, data: dict, check_length: bool = True) -> str
         errors.add("password", BLANK)
     elif not isinstance(password, str):
         errors.add("password", INVALID)
+    elif not is_clean(password):
+        errors.add("password", NOT_ALLOWED)
     elif check_length and len(password) < PASSWORD_MIN:
         errors.add("password", f"is too short (minimum is {PASSWORD_MIN} characters)")
     elif len(password) > PASSWORD_MAX:

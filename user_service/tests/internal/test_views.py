@@ -5,6 +5,9 @@ import pytest
 from tests.conftest import as_viewer, unique_name
 from user_service.internal.views import MAX_LOOKUP_KEYS
 
+NOT_ALLOWED = ["contains characters that are not allowed"]
+TOO_LONG = ["is too long (maximum is 1000 characters)"]
+
 
 def put_profile(client, url_for, account_id, body):
     return client.put(url_for("internal.put_profile", account_id=str(account_id)), json=body)
@@ -152,8 +155,9 @@ def test_a_parked_profile_keeps_its_bio_and_takes_a_new_name(client, url_for, pr
         ({"profile": {"username": "u", "version": True}}, {"version": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 0}}, {"version": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 2**31}}, {"version": ["is invalid"]}),
-        ({"profile": {"username": "a\x00b", "version": 1}}, {"username": ["is invalid"]}),
-        ({"profile": {"username": "u", "version": 1, "bio": "\x00"}}, {"bio": ["is invalid"]}),
+        ({"profile": {"username": "a\x00b", "version": 1}}, {"username": NOT_ALLOWED}),
+        ({"profile": {"username": "u", "version": 1, "bio": "\x00"}}, {"bio": NOT_ALLOWED}),
+        ({"profile": {"username": "u", "version": 1, "bio": "x" * 1001}}, {"bio": TOO_LONG}),
         ({"profile": {"username": "u", "version": 1, "bio": 5}}, {"bio": ["is invalid"]}),
         ({"profile": {"username": "u", "version": 1, "image": []}}, {"image": ["is invalid"]}),
         (
@@ -252,10 +256,17 @@ def test_batch_lookup_accepts_100_keys_and_refuses_more(client, url_for, profile
 
 
 def test_batch_lookup_of_an_impossible_username_finds_nothing(client, url_for):
-    response = lookup(client, url_for, username=["a\x00b", "~placeholder"])
+    response = lookup(client, url_for, username=["~placeholder"])
 
     assert response.status_code == 200
     assert response.get_json() == {"profiles": []}
+
+
+def test_batch_lookup_of_a_username_with_a_nul_is_400(client, url_for):
+    response = lookup(client, url_for, username=["a\x00b"])
+
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": {"query": NOT_ALLOWED}}
 
 
 def test_batch_lookup_rejects_a_malformed_id(client, url_for):

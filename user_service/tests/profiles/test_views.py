@@ -46,11 +46,11 @@ def test_parked_placeholder_names_are_not_profiles(client, url_for, profiles):
     assert response.status_code == 404
 
 
-def test_a_username_no_account_can_have_is_404(client, url_for):
+def test_a_username_with_a_nul_is_400_not_a_database_error(client, url_for):
     response = client.get(url_for("profiles.show", username="a\x00b"))
 
-    assert response.status_code == 404
-    assert response.get_json() == {"errors": {"profile": ["not found"]}}
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": {"path": ["contains characters that are not allowed"]}}
 
 
 @pytest.mark.parametrize("method", ["post", "delete"])

@@ -6,8 +6,9 @@ Never routed by the gateway; in the cluster only auth_service and webapp may cal
 from flask import Blueprint, jsonify, request
 
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors, read_wrapped_json
+from titanium_common.text import BIO_MAX, IMAGE_URL_MAX, USERNAME_MAX
 from user_service.internal.service import Snapshot, apply_snapshot
-from user_service.models import MAX_VERSION, is_possible_username, storable_text
+from user_service.models import MAX_VERSION, is_possible_username
 from user_service.profiles import service
 from user_service.viewer import optional_viewer_id, parse_uuid
 
@@ -34,13 +35,11 @@ def put_profile(account_id: str):
 def _read_snapshot() -> Snapshot:
     data = read_wrapped_json("profile")
     errors = FieldErrors()
-    username = errors.required_text(data, "username")
+    username = errors.required_text(data, "username", USERNAME_MAX)
     if username is not None and not is_possible_username(username):
         errors.add("username", INVALID)
-    bio, image = errors.optional_text(data, "bio"), errors.optional_text(data, "image")
-    for field, value in (("bio", bio), ("image", image)):
-        if value is not None and not storable_text(value):
-            errors.add(field, INVALID)
+    bio = errors.optional_text(data, "bio", BIO_MAX)
+    image = errors.optional_text(data, "image", IMAGE_URL_MAX)
     version = data.get("version")
     if version is None:
         errors.add("version", BLANK)

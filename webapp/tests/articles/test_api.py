@@ -9,6 +9,8 @@ from webapp.articles import service
 
 from ..support import as_user, forget_author_copies, unique
 
+NOT_ALLOWED = ["contains characters that are not allowed"]
+DEEP = ["is nested too deeply"]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ARTICLE_KEYS = {
     "slug",
@@ -170,8 +172,21 @@ def test_every_invalid_field_is_named_in_one_422(client, ada):
         (b'{"title": "no wrapper"}', {"article": ["can't be blank"]}),
         (
             b'{"article": {"title": "nul\\u0000", "description": "d", "body": "b"}}',
-            {"title": ["is invalid"]},
+            {"title": NOT_ALLOWED},
         ),
+        (
+            b'{"article": {"title": "t", "description": "d", "body": "lone \\ud800"}}',
+            {"body": NOT_ALLOWED},
+        ),
+        (
+            b'{"article": {"title": "t", "description": "\\u001b[2J", "body": "b"}}',
+            {"description": NOT_ALLOWED},
+        ),
+        (
+            b'{"article": {"title": "t", "description": "d", "body": "b", "tagList": ["\\udc00"]}}',
+            {"tagList": NOT_ALLOWED},
+        ),
+        (b'{"article": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {"body": DEEP}),
     ],
 )
 def test_malformed_bodies_are_422(client, ada, data, errors):
@@ -181,6 +196,60 @@ def test_malformed_bodies_are_422(client, ada, data, errors):
 
     assert response.status_code == 422
     assert response.json == {"errors": errors}
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("title", 200), ("description", 300), ("body", 100_000)]
+)
+def test_fields_longer_than_their_limit_are_422(client, ada, field, limit):
+    fields = {"title": "t", "description": "d", "body": "b"}
+    at_limit = client.post(
+        "/api/articles",
+        json={"article": {**fields, field: "é" * limit}},
+        headers=as_user(ada),
+    )
+    over = client.post(
+        "/api/articles",
+        json={"article": {**fields, field: "é" * (limit + 1)}},
+        headers=as_user(ada),
+    )
+
+    assert at_limit.status_code == 201
+    assert over.status_code == 422
+    assert over.json == {"errors": {field: [f"is too long (maximum is {limit} characters)"]}}
+
+
+def test_at_most_ten_tags(client, ada):
+    fields = {"title": "t", "description": "d", "body": "b"}
+    response = client.post(
+        "/api/articles",
+        json={"article": {**fields, "tagList": [f"tag{n}" for n in range(11)]}},
+        headers=as_user(ada),
+    )
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"tagList": ["has too many tags (maximum is 10)"]}}
+
+
+def test_a_body_over_two_mebibytes_is_413(client, ada):
+    body = b'{"article": {"title": "t", "description": "d", "body": "' + b"x" * (2 << 20) + b'"}}'
+    response = client.post(
+        "/api/articles", data=body, content_type="application/json", headers=as_user(ada)
+    )
+
+    assert response.status_code == 413
+    assert response.json == {"errors": {"body": ["is too large"]}}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/articles/%00", "/api/articles?tag=%00", "/api/articles?author=a%00", "/api/tags?x=%07"],
+)
+def test_a_nul_or_control_character_in_path_or_query_is_400(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert set(response.json["errors"]) <= {"path", "query"}
 
 
 @pytest.mark.parametrize(

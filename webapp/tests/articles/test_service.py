@@ -132,7 +132,9 @@ def test_a_slug_race_is_retried_with_a_suffix(app_context, author, monkeypatch):
         (None, "must be an array"),
         ("a,b", "must be an array"),
         ([None], "is invalid"),
-        (["x" * 65], "is too long (maximum is 64 characters per tag)"),
+        (["x" * 31], "is too long (maximum is 30 characters)"),
+        ([f"t{n}" for n in range(11)], "has too many tags (maximum is 10)"),
+        (["a\x00"], "contains characters that are not allowed"),
     ],
 )
 def test_tag_list_rules_on_create(app_context, author, tag_list, message):

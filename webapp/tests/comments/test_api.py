@@ -128,3 +128,18 @@ def test_a_comment_of_another_article_or_a_bad_id_is_404_comment(client, article
         )
         assert response.status_code == 404
         assert response.json == {"errors": {"comment": ["not found"]}}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("lone \ud800", "contains characters that are not allowed"),
+        ("nul \x00", "contains characters that are not allowed"),
+        ("x" * 5001, "is too long (maximum is 5000 characters)"),
+    ],
+)
+def test_a_refused_or_overlong_comment_is_422(client, slug, bob, body, message):
+    response = post_comment(client, slug, bob, body)
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"body": [message]}}

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from titanium_common.api import INVALID, ApiError, FieldErrors
+from titanium_common.api import ApiError, FieldErrors
 from webapp import authors
 from webapp.articles.service import visible_article
 from webapp.clock import as_utc, iso_ms, now_ms
@@ -22,6 +22,7 @@ from webapp.writes import committed
 
 # Digits that fit a database integer.
 _ID = re.compile(r"^[0-9]{1,9}$")
+MAX_COMMENT_LENGTH = 5000
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,7 @@ def check_commentable(slug: str, author_id) -> None:
 def add_comment(slug: str, author_id, body, *, before_commit=None) -> CommentView:
     article = visible_article(slug, author_id)
     errors = FieldErrors()
-    text = errors.required_text({"body": body}, "body")
-    if text is not None and "\x00" in text:
-        errors.add("body", INVALID)
+    text = errors.required_text({"body": body}, "body", MAX_COMMENT_LENGTH)
     errors.raise_if_any()
     author = authors.profile_of(author_id)  # before the write; nobody follows themselves
     article_id = article.id

@@ -10,6 +10,7 @@ import uuid
 from flask import Blueprint, jsonify
 
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors, read_wrapped_json
+from titanium_common.text import BIO_MAX, IMAGE_URL_MAX, USERNAME_MAX
 from webapp import authors
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
@@ -39,11 +40,9 @@ def put_author(account_id: str):
 def _read_snapshot() -> authors.Snapshot:
     data = read_wrapped_json("profile")
     errors = FieldErrors()
-    username = errors.required_text(data, "username")
-    bio, image = errors.optional_text(data, "bio"), errors.optional_text(data, "image")
-    for field, value in (("username", username), ("bio", bio), ("image", image)):
-        if value is not None and "\x00" in value:  # PostgreSQL text cannot hold NUL
-            errors.add(field, INVALID)
+    username = errors.required_text(data, "username", USERNAME_MAX)
+    bio = errors.optional_text(data, "bio", BIO_MAX)
+    image = errors.optional_text(data, "image", IMAGE_URL_MAX)
     version = data.get("version")
     if version is None:
         errors.add("version", BLANK)
