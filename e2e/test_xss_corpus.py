@@ -130,13 +130,19 @@ def author_with(page: Page, bio: str, image: str) -> dict:
     return {"username": name, "token": token}
 
 
-def test_the_watch_sees_a_script_the_csp_blocks(page: Page):
-    """The control: script injected into the page as markup is blocked by the CSP, and the watch
-    reports it, so a quiet watch below means no markup got through."""
+def test_the_watch_sees_script_that_runs_and_script_the_csp_blocks(page: Page):
+    """The controls: on a page without Titanium's CSP a payload runs and the watch sees the
+    dialog and the element; on Titanium's pages injected script is blocked and the watch sees
+    the violation. So a quiet watch below means no markup got through."""
     watch = Watch(page)
+    page.set_content('<img src=x onerror="alert(1)">')
+    with pytest.raises(AssertionError, match="onerror"):
+        watch.assert_inert("a page without a CSP")
+    assert watch.dialogs == ["1"]
+
+    watch = Watch(page := page.context.new_page())
     page.goto("/")
     watch.assert_inert("home before the injection")
-
     page.evaluate("""() => {
       const script = document.createElement("script");
       script.textContent = "alert(0)";
