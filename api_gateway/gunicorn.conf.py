@@ -2,6 +2,9 @@
 
 from api_gateway.settings import SERVICE, SETTINGS
 from titanium_common.gunicorn_conf import gunicorn_settings
+from titanium_common.settings import load
+
+INTERNAL = load([setting for setting in SETTINGS if setting.name == "INTERNAL_PORT"])
 
 globals().update(
     gunicorn_settings(
@@ -9,5 +12,6 @@ globals().update(
         SETTINGS,
         app="api_gateway.app:create_app()",
         worker_class="aiohttp.GunicornWebWorker",
+        internal_port=INTERNAL.INTERNAL_PORT,
     )
 )

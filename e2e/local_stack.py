@@ -7,6 +7,7 @@ suites need requirements/e2e.txt alone, so nothing here is imported.
 
 import shutil
 import uuid
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def local_stack_url(tmp_path_factory: pytest.TempPathFactory):
     from_env = StackConfig.from_environment()
     config = StackConfig(
         var_dir=tmp_path_factory.mktemp("e2e-stack") / "var",
-        ports=Ports(*(free_port() for _ in range(5))),
+        ports=Ports(*(free_port() for _ in fields(Ports))),
         postgres_server_url=from_env.postgres_server_url,
         redis_url=from_env.redis_url,
         workers=from_env.workers,

@@ -31,6 +31,7 @@ class Ports:
     auth_service: int = 8082
     user_service: int = 8083
     relay_metrics: int = 9102
+    gateway_internal: int = 9080  # the gateway's /readyz, /metrics and /openapi.json
 
 
 @dataclass
@@ -87,6 +88,7 @@ class StackConfig:
             "USER_SERVICE_URL": f"http://127.0.0.1:{ports.user_service}",
             "WEBAPP_URL": f"http://127.0.0.1:{ports.webapp}",
             "RELAY_METRICS_PORT": str(ports.relay_metrics),
+            "INTERNAL_PORT": str(ports.gateway_internal),
         }
         env.update(self.extra_env)
         return env
@@ -225,7 +227,7 @@ class Stack:
         urls = [
             f"http://127.0.0.1:{port}/readyz"
             for name, port in (
-                ("api_gateway", ports.gateway),
+                ("api_gateway", ports.gateway_internal),
                 ("webapp", ports.webapp),
                 ("auth_service", ports.auth_service),
                 ("user_service", ports.user_service),

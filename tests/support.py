@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from dataclasses import fields
 from pathlib import Path
 
 import jwt
@@ -41,7 +42,7 @@ def start_stack(
     run = uuid.uuid4().hex[:8]
     config = StackConfig(
         var_dir=tmp_dir / "var",
-        ports=Ports(*(free_port() for _ in range(5))),
+        ports=Ports(*(free_port() for _ in fields(Ports))),
         postgres_server_url=backend.postgres_server_url,
         redis_url=backend.redis_url if redis_url is None else redis_url,
         database_suffix=f"_systest_{run}",

@@ -1,4 +1,7 @@
-"""python -m api_gateway: serve on HOST:PORT with JSON logs (one process; gunicorn for more)."""
+"""python -m api_gateway: serve on HOST:PORT and HOST:INTERNAL_PORT with JSON logs (one process;
+gunicorn for more)."""
+
+import socket
 
 from aiohttp import web
 
@@ -11,9 +14,11 @@ def main() -> None:
     # One process, whatever WEB_CONCURRENCY (gunicorn's worker count) says.
     settings = load_settings({"WEB_CONCURRENCY": 1})
     configure_logging(SERVICE, settings.LOG_LEVEL)
-    web.run_app(
-        create_app(settings), host=settings.HOST, port=settings.PORT, access_log=None, print=None
-    )
+    listeners = [
+        socket.create_server((settings.HOST, port))
+        for port in (settings.PORT, settings.INTERNAL_PORT)
+    ]
+    web.run_app(create_app(settings), sock=listeners, access_log=None, print=None)
 
 
 if __name__ == "__main__":

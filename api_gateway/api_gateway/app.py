@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from api_gateway import middlewares
+from api_gateway import middlewares, server_log
 from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.revocations import revocation_feed
@@ -19,12 +19,15 @@ OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or load_settings()
+    server_log.init()
     app = web.Application(
         middlewares=[
             middlewares.correlation_middleware(),
             middlewares.access_log_middleware(),
             middlewares.metrics_middleware(),
             middlewares.error_middleware(),
+            middlewares.surface_middleware(settings.INTERNAL_PORT),
+            middlewares.input_middleware(),
         ]
     )
     app[settings_key] = settings
@@ -33,6 +36,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[openapi_document_key] = yaml.safe_load(OPENAPI_FILE.read_text())
     app.on_response_prepare.append(middlewares.add_request_id)
     app.on_response_prepare.append(middlewares.add_cache_result)
+    app.on_response_prepare.append(middlewares.add_json_headers)
     app.cleanup_ctx.append(upstream_session)
     app.cleanup_ctx.append(revocation_feed)
     app.cleanup_ctx.append(counters_and_pages)

@@ -1,4 +1,5 @@
-"""Request middlewares, outermost first: correlation, access log, metrics, errors as JSON."""
+"""Request middlewares, outermost first: correlation, access log, metrics, errors as JSON, which
+listener may serve what, refused characters."""
 
 import logging
 import time
@@ -14,12 +15,21 @@ from api_gateway.keys import (
     upstream_name_key,
 )
 from titanium_common import context
+from titanium_common.text import NOT_ALLOWED, is_clean
 
 access_log = logging.getLogger("titanium.access")
 log = logging.getLogger(__name__)
 
 GATEWAY = "gateway"  # the upstream label of what the gateway answers itself
 QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+# Served on the internal listener only (Prometheus, probes, tooling inside the cluster).
+INTERNAL_PATHS = frozenset({"/readyz", "/metrics", "/openapi.json"})
+EVERYWHERE = "/healthz"
+# Every JSON reply: never sniffed as something else, never framed, loads nothing.
+JSON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
 HTTP_ERROR_FIELDS = {404: ("path", "not found"), 405: ("method", "not allowed")}
 
 
@@ -48,6 +58,46 @@ async def add_cache_result(request: web.Request, response: web.StreamResponse) -
     """on_response_prepare: X-Cache on every webapp reply (edge_cache.CacheResult)."""
     if result := request.get(cache_result_key):
         response.headers["X-Cache"] = result
+
+
+async def add_json_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: JSON_HEADERS on every JSON reply (upstreams set them too)."""
+    if response.content_type == "application/json":
+        for name, value in JSON_HEADERS.items():
+            response.headers.setdefault(name, value)
+
+
+def listening_port(request: web.Request) -> int | None:
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) else None
+
+
+def surface_middleware(internal_port: int) -> web.middleware:
+    """The public listener never serves INTERNAL_PATHS; the internal one serves nothing else."""
+
+    @web.middleware
+    async def separate(request: web.Request, handler):
+        internal = listening_port(request) == internal_port
+        if request.path != EVERYWHERE and (request.path in INTERNAL_PATHS) != internal:
+            raise GatewayError(404, "path", "not found")
+        return await handler(request)
+
+    return separate
+
+
+def input_middleware() -> web.middleware:
+    """A path or query with refused characters (titanium_common.text) is a 400 here and never
+    reaches an upstream, its logs or its database."""
+
+    @web.middleware
+    async def refuse_unclean_text(request: web.Request, handler):
+        if not is_clean(request.path):
+            raise GatewayError(400, "path", NOT_ALLOWED)
+        if not all(is_clean(name + value) for name, value in request.query.items()):
+            raise GatewayError(400, "query", NOT_ALLOWED)
+        return await handler(request)
+
+    return refuse_unclean_text
 
 
 def access_log_middleware() -> web.middleware:

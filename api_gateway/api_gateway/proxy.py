@@ -71,8 +71,10 @@ IDENTITY_PREFIX = IDENTITY_HEADER_PREFIX.lower()
 BUFFERED_REPLY_BYTES = 256 * 1024
 
 
-def proxy_to(upstream: str, *, reject_invalid_tokens: bool, edge_cached: bool = False) -> Handler:
-    """The handler for one routing-table entry.
+def proxy_to(
+    upstream: str, max_body_bytes: int, *, reject_invalid_tokens: bool, edge_cached: bool = False
+) -> Handler:
+    """The handler for one routing-table entry; a body over `max_body_bytes` is a 413.
 
     `reject_invalid_tokens` is set for the JSON API: a bad token there is a 401. Elsewhere (the
     web UI, which signs in with cookies) a bad token is simply not passed on. `edge_cached`
@@ -84,13 +86,37 @@ def proxy_to(upstream: str, *, reject_invalid_tokens: bool, edge_cached: bool = 
         user_id, token = await identify(request, reject_invalid_tokens)
         address = client_ip(request)
         await enforce_rate_limit(request, user_id, address)
+        body = await bounded_body(request, max_body_bytes)
         headers = upstream_headers(request, user_id, token, address)
+        fetch = functools.partial(forward, request, upstream, body=body)
         if edge_cached:
-            fetch = functools.partial(forward, request, upstream)
             return await request.app[edge_cache_key].serve(request, headers, fetch)
-        return await forward(request, upstream, headers)
+        return await fetch(headers)
 
     return proxy
+
+
+async def bounded_body(request: web.Request, limit: int) -> aiohttp.StreamReader | bytes | None:
+    """What to send upstream: None (no body), the request's stream when its Content-Length is
+    within `limit`, or a chunked body read whole while counting. Over the limit is a 413, told
+    before a byte goes upstream."""
+    if not request.body_exists:
+        return None
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise body_too_large()
+        return request.content
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise body_too_large()
+    return bytes(body)
+
+
+def body_too_large() -> GatewayError:
+    # The client hears at once and its connection closes: the rest of its body is never read.
+    return GatewayError(413, "body", "is too large", {hdrs.CONNECTION: "close"})
 
 
 async def identify(request: web.Request, reject_invalid: bool) -> tuple[str | None, str | None]:
@@ -197,6 +223,7 @@ async def forward(
     upstream: str,
     headers: CIMultiDict[str],
     *,
+    body: aiohttp.StreamReader | bytes | None,
     read_whole_up_to: int = 0,
 ) -> web.StreamResponse:
     """Send the request on and stream the reply back; 502/504 if the upstream fails us.
@@ -213,7 +240,7 @@ async def forward(
             request.method,
             URL(url, encoded=True),
             headers=headers,
-            data=request.content if request.body_exists else None,
+            data=body,
             allow_redirects=False,
         )
     except (TimeoutError, aiohttp.ClientError) as error:

@@ -16,6 +16,9 @@ API_ROUTES = {
     "/api/articles": WEBAPP,
     "/api/tags": WEBAPP,
 }
+# The largest request body each upstream accepts (its MAX_CONTENT_LENGTH): the gateway answers
+# 413 itself, so an upstream never refuses a body half sent on a pooled connection.
+MAX_BODY_BYTES = {AUTH_SERVICE: 64 * 1024, USER_SERVICE: 64 * 1024, WEBAPP: 2 * 1024 * 1024}
 # Any other path under these is answered 404 by the gateway and never proxied.
 CLOSED_PREFIXES = ("/api", "/internal")
 # Everything else is the web UI and its static files.
@@ -35,11 +38,24 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/openapi.json", views.openapi)
     # aiohttp tries the longest matching static prefix first, so the order below is for people.
     for prefix, upstream in API_ROUTES.items():
-        handler = proxy_to(upstream, reject_invalid_tokens=True, edge_cached=upstream == WEBAPP)
+        handler = proxy_to(
+            upstream,
+            MAX_BODY_BYTES[upstream],
+            reject_invalid_tokens=True,
+            edge_cached=upstream == WEBAPP,
+        )
         add_prefix(router, prefix, handler)
-    router.add_route("*", JWKS_PATH, proxy_to(AUTH_SERVICE, reject_invalid_tokens=False))
+    router.add_route(
+        "*",
+        JWKS_PATH,
+        proxy_to(AUTH_SERVICE, MAX_BODY_BYTES[AUTH_SERVICE], reject_invalid_tokens=False),
+    )
     for prefix in CLOSED_PREFIXES:
         add_prefix(router, prefix, views.not_found)
-    router.add_route(
-        "*", "/{tail:.*}", proxy_to(DEFAULT_UPSTREAM, reject_invalid_tokens=False, edge_cached=True)
+    web_ui = proxy_to(
+        DEFAULT_UPSTREAM,
+        MAX_BODY_BYTES[DEFAULT_UPSTREAM],
+        reject_invalid_tokens=False,
+        edge_cached=True,
     )
+    router.add_route("*", "/{tail:.*}", web_ui)

@@ -14,6 +14,13 @@ SETTINGS = [
     *server_settings(port=8080),
     *redis_settings(SERVICE),
     Setting(
+        "INTERNAL_PORT",
+        9080,
+        "port of the internal listener, the only one serving /readyz, /metrics and /openapi.json "
+        "(probes, Prometheus); PORT answers them 404",
+        SERVICE,
+    ),
+    Setting(
         "AUTH_SERVICE_URL",
         "http://127.0.0.1:8082",
         "auth_service's base URL (also where the JWKS is fetched)",

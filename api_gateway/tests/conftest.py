@@ -18,6 +18,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api_gateway.app import create_app
+from api_gateway.keys import settings_key
 from api_gateway.settings import load_settings
 from titanium_common.identity import (
     JWKS_PATH,
@@ -137,12 +138,16 @@ async def stream_bytes(request: web.Request, size: int, stall: float) -> web.Str
     return response
 
 
-def closed_port_url() -> str:
-    """A loopback URL where nothing listens: connecting is refused at once."""
+def free_port() -> int:
+    """A loopback port nothing listens on."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        return sock.getsockname()[1]
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def echoed_headers(payload: dict) -> dict[str, list[str]]:
@@ -191,12 +196,16 @@ def make_gateway(aiohttp_client, upstreams, backend):
                 "UPSTREAM_READ_TIMEOUT_SECONDS": 0.5,
                 "PROMETHEUS_MULTIPROC_DIR": "",
                 "WEB_CONCURRENCY": 1,
+                "INTERNAL_PORT": free_port(),
                 **overrides,
             }
         )
         if backend.redis_url == settings.REDIS_URL:
             prefixes.add(settings.REDIS_KEY_PREFIX)
-        return await aiohttp_client(create_app(settings))
+        client = await aiohttp_client(create_app(settings))
+        # The internal listener: the same app on a second port, as gunicorn binds it.
+        await web.TCPSite(client.server.runner, "127.0.0.1", settings.INTERNAL_PORT).start()
+        return client
 
     yield make
     if backend.redis_url:
@@ -213,6 +222,12 @@ def delete_keys(redis_url: str, prefixes: set[str]) -> None:
 @pytest.fixture
 async def gateway_client(make_gateway):
     return await make_gateway()
+
+
+def internal_get(gateway, path: str, **kwargs):
+    """A GET on the gateway's internal listener (/readyz, /metrics, /openapi.json)."""
+    port = gateway.app[settings_key].INTERNAL_PORT
+    return gateway.session.get(f"http://127.0.0.1:{port}{path}", **kwargs)
 
 
 async def echo(response) -> dict:

@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from api_gateway.settings import load_settings, upstream_urls
+from tests.conftest import free_port
 
 GUNICORN_CONF = Path(__file__).parents[1] / "gunicorn.conf.py"
 
@@ -46,9 +47,11 @@ def test_a_malformed_number_stops_the_boot(monkeypatch):
         load_settings()
 
 
-def test_python_dash_m_serves_on_host_and_port(monkeypatch):
+def test_python_dash_m_serves_on_host_port_and_internal_port(monkeypatch):
+    public, internal = free_port(), free_port()
     monkeypatch.setenv("HOST", "127.0.0.1")
-    monkeypatch.setenv("PORT", "18080")
+    monkeypatch.setenv("PORT", str(public))
+    monkeypatch.setenv("INTERNAL_PORT", str(internal))
     served = {}
     monkeypatch.setattr(web, "run_app", lambda app, **options: served.update(options, app=app))
     monkeypatch.setattr("titanium_common.logging.configure_logging", lambda *args: None)
@@ -56,7 +59,10 @@ def test_python_dash_m_serves_on_host_and_port(monkeypatch):
     runpy.run_module("api_gateway", run_name="__main__")
 
     assert isinstance(served["app"], web.Application)
-    assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+    listening = [listener.getsockname() for listener in served["sock"]]
+    for listener in served["sock"]:
+        listener.close()
+    assert listening == [("127.0.0.1", public), ("127.0.0.1", internal)]
 
 
 def test_gunicorn_runs_aiohttp_workers_on_the_gateway_port(monkeypatch, tmp_path):
@@ -66,7 +72,7 @@ def test_gunicorn_runs_aiohttp_workers_on_the_gateway_port(monkeypatch, tmp_path
 
     config = runpy.run_path(str(GUNICORN_CONF))
 
-    assert config["bind"] == "0.0.0.0:8080"
+    assert config["bind"] == ["0.0.0.0:8080", "0.0.0.0:9080"]  # public, then internal
     assert (config["workers"], config["worker_class"]) == (2, "aiohttp.GunicornWebWorker")
 
 

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from api_gateway.edge_cache import CachedPage, EdgeCache, InProcessPages
 from api_gateway.keys import upstream_urls_key
+from tests.conftest import internal_get
 from tests.test_ratelimit import DEAD_REDIS
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.testing import redis_key_prefix
@@ -477,7 +478,7 @@ async def test_cache_results_are_counted(gateway):
     await fetch(gateway, "/")
     await fetch(gateway, "/", headers={"Cookie": "session=x"})
 
-    text = await (await gateway.get("/metrics")).text()
+    text = await (await internal_get(gateway, "/metrics")).text()
 
     for result in ("hit", "miss", "bypass"):
         assert f'titanium_gateway_edge_cache_requests_total{{result="{result}"}} 1.0' in text

@@ -1,5 +1,6 @@
 """Correlation ids, JSON access logs, metrics, and errors that are always RealWorld JSON."""
 
+import asyncio
 import io
 import json
 import logging
@@ -10,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from api_gateway.ratelimit import RateLimiter
-from tests.conftest import echo, echoed_headers
+from tests.conftest import echo, echoed_headers, internal_get
 from titanium_common.logging import JsonFormatter
 
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -93,7 +94,7 @@ async def test_requests_are_counted_and_timed_per_upstream(gateway_client):
     await gateway_client.get("/api/tags")
     await gateway_client.post("/api/nowhere")
 
-    metrics = await (await gateway_client.get("/metrics")).text()
+    metrics = await (await internal_get(gateway_client, "/metrics")).text()
 
     assert (
         'titanium_gateway_requests_total{method="GET",status="200",upstream="webapp"} 1.0'
@@ -136,3 +137,47 @@ async def test_an_upstream_that_stalls_mid_reply_breaks_the_connection(gateway_c
     assert response.status == 200
     with pytest.raises(aiohttp.ClientPayloadError):
         await response.read()
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/article/%00", "path"),
+        ("/api/profiles/a%00b", "path"),
+        ("/tag/%1B%5B2J", "path"),
+        ("/search?q=%00", "query"),
+        ("/api/articles?tag=%00", "query"),
+        ("/api/articles?tag%07=x", "query"),
+        ("/feed.xml?x=%7F", "query"),
+    ],
+)
+async def test_refused_characters_in_a_path_or_query_are_400_and_never_forwarded(
+    gateway_client, upstreams, path, field
+):
+    response = await gateway_client.get(path)
+
+    assert response.status == 400
+    assert await response.json() == {
+        "errors": {field: ["contains characters that are not allowed"]}
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # TLS spoken to the HTTP port
+    ],
+)
+async def test_a_malformed_request_is_a_400_and_one_warning_line(gateway_client, caplog, raw):
+    reader, writer = await asyncio.open_connection(gateway_client.host, gateway_client.port)
+    writer.write(raw)
+    await writer.drain()
+    reply = await reader.read(1024)
+    writer.close()
+
+    assert reply.split(b" ")[1] == b"400"
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not [record for record in caplog.records if record.exc_info]

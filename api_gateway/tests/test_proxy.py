@@ -1,11 +1,13 @@
 """Forwarding: headers in and out, bodies streamed both ways, fast 502/504 from bad upstreams."""
 
+import asyncio
 import io
 import time
 
 import pytest
 
-from tests.conftest import closed_port_url, echo, echoed_headers
+from api_gateway.routes import MAX_BODY_BYTES, WEBAPP
+from tests.conftest import closed_port_url, echo, echoed_headers, internal_get
 
 USER_ID = "0b6f2a52-3c55-4d0e-8f0e-0a3d9b0f7c21"
 
@@ -118,7 +120,7 @@ async def test_request_body_and_content_type_are_forwarded(gateway_client):
 
 
 async def test_large_request_body_is_streamed_up(gateway_client):
-    body = "y" * (5 * 1024 * 1024)
+    body = "y" * MAX_BODY_BYTES[WEBAPP]
 
     response = await gateway_client.put(
         "/api/articles/big", data=io.BytesIO(body.encode()), skip_auto_headers=["Content-Type"]
@@ -128,6 +130,51 @@ async def test_large_request_body_is_streamed_up(gateway_client):
 
     assert payload["body"] == body
     assert "content-type" not in echoed_headers(payload)  # none invented
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [("/api/users", 64 * 1024), ("/api/profiles/x", 64 * 1024), ("/editor", 2 * 1024 * 1024)],
+)
+async def test_a_body_over_the_upstreams_limit_is_413_from_the_gateway(gateway_client, path, limit):
+    within = await gateway_client.post(path, data=io.BytesIO(b"x" * limit))
+    over = await gateway_client.post(path, data=io.BytesIO(b"x" * (limit + 1)))
+
+    assert within.status == 200  # the echo upstream got it
+    assert over.status == 413
+    assert await over.json() == {"errors": {"body": ["is too large"]}}
+
+
+async def test_a_chunked_body_over_the_limit_is_counted_and_refused(gateway_client):
+    async def chunks():
+        for _ in range(65):
+            yield b"x" * 1024
+
+    response = await gateway_client.post("/api/users", data=chunks())
+
+    assert response.status == 413
+    assert await response.json() == {"errors": {"body": ["is too large"]}}
+
+
+async def test_a_chunked_body_within_the_limit_reaches_the_upstream(gateway_client):
+    async def chunks():
+        for _ in range(3):
+            yield b"abc"
+
+    payload = await echo(await gateway_client.post("/api/users", data=chunks()))
+
+    assert payload["body"] == "abc" * 3
+
+
+async def test_oversized_bodies_never_reach_or_poison_an_upstream_connection(make_gateway):
+    # One pooled upstream connection: the bystanders share it with the refused requests.
+    gateway = await make_gateway(UPSTREAM_POOL_SIZE=1)
+    oversized = [gateway.post("/api/users", data=b"x" * (65 * 1024)) for _ in range(20)]
+    bystanders = [gateway.get("/api/users/who") for _ in range(20)]
+
+    replies = await asyncio.gather(*oversized, *bystanders)
+
+    assert [reply.status for reply in replies] == [413] * 20 + [200] * 20
 
 
 async def test_reply_headers_status_and_cookies_are_kept(gateway_client):
@@ -180,7 +227,7 @@ async def test_upstream_failures_are_counted_by_kind(make_gateway):
     await gateway.get("/api/profiles/jake")
     await gateway.get("/api/articles?delay=3")
 
-    metrics = await (await gateway.get("/metrics")).text()
+    metrics = await (await internal_get(gateway, "/metrics")).text()
 
     assert (
         'titanium_gateway_upstream_errors_total{kind="unavailable",upstream="user_service"} 1.0'

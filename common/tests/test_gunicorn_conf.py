@@ -11,7 +11,7 @@ def test_settings_come_from_the_declared_server_settings(monkeypatch):
 
     settings = gunicorn_settings("svc", DECLARED)
 
-    assert settings["bind"] == "127.0.0.1:8123"  # the service's own default port
+    assert settings["bind"] == ["127.0.0.1:8123"]  # the service's own default port
     assert settings["wsgi_app"] == "svc:create_app()"  # one command starts any service
     assert settings["workers"] == 2
     assert settings["worker_class"] == "sync"

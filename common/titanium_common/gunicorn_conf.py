@@ -20,9 +20,11 @@ def gunicorn_settings(
     *,
     app: str | None = None,
     worker_class: str | None = None,
+    internal_port: int | None = None,
 ) -> dict:
     """Gunicorn's settings for `service`. `app` is what it serves (`<service>:create_app()` by
-    default), so one command, `gunicorn -c gunicorn.conf.py`, starts any service."""
+    default), so one command, `gunicorn -c gunicorn.conf.py`, starts any service.
+    `internal_port` is a second listener on HOST, which the app tells from PORT."""
     # Only the server's own settings: the app reads (and checks) the rest in each worker.
     server = load([setting for setting in declared if setting.name in SERVER_SETTINGS])
     workers, threads = server.WEB_CONCURRENCY, server.WEB_THREADS
@@ -36,7 +38,9 @@ def gunicorn_settings(
 
     return {
         "wsgi_app": app or f"{service}:create_app()",
-        "bind": f"{server.HOST}:{server.PORT}",
+        "bind": [
+            f"{server.HOST}:{port}" for port in (server.PORT, internal_port) if port is not None
+        ],
         "workers": workers,
         "threads": threads,
         "worker_class": worker_class or ("gthread" if threads > 1 else "sync"),
