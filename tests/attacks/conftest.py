@@ -37,11 +37,12 @@ def attacker(api) -> Person:
 
 @pytest.fixture
 def service_url(stack):
-    """The base URL of one of the stack's processes, by service name, gateway included."""
+    """The base URL of one of the stack's processes, by service name; the gateway's is its
+    internal listener, where its own endpoints are (the public one proxies)."""
     ports = stack.config.ports
 
     def url(service: str) -> str:
-        port = ports.gateway if service == "api_gateway" else getattr(ports, service)
+        port = ports.gateway_internal if service == "api_gateway" else getattr(ports, service)
         return f"http://127.0.0.1:{port}"
 
     return url
