@@ -51,38 +51,47 @@ def fuzz(operation, base_url: str, credentials: dict[str, str], viewer: dict[str
     invalid ones with anything at all; `credentials` (headers) go with every request. Each answer
     is checked against the document."""
     names = {parameter.name for parameter in operation.path_parameters}
-    path_parameters = {name: value for name, value in owned.items() if name in names}
-    session = requests.Session()
-    for mode in GenerationMode:
-        fixed = {"headers": viewer, "path_parameters": path_parameters} if mode.is_positive else {}
+    valid = {
+        "headers": viewer,
+        "path_parameters": {name: value for name, value in owned.items() if name in names},
+    }
+    with requests.Session() as session:
+        for mode in GenerationMode:
 
-        @seed(SEED)
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(mode, **fixed))
-        def answers_as_documented(case):
-            response = case.call(
-                base_url=base_url, session=session, headers=credentials, timeout=10
+            @seed(SEED)
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
             )
-            case.validate_response(response, checks=CHECKS)
+            @given(case=operation.as_strategy(mode, **(valid if mode.is_positive else {})))
+            def answers_as_documented(case):
+                response = case.call(
+                    base_url=base_url, session=session, headers=credentials, timeout=10
+                )
+                case.validate_response(response, checks=CHECKS)
 
-        try:
-            answers_as_documented()
-        except Unsatisfiable:
-            # Every input of the operation is any string (or it takes none): nothing invalid.
-            assert not mode.is_positive
+            try:
+                answers_as_documented()
+            except Unsatisfiable:
+                # Every input of the operation is any string (or it takes none): nothing invalid.
+                assert not mode.is_positive
 
 
 @pytest.fixture
 def owned(api, attacker):
-    """Path parameters that name real things of the attacker's: an article and a profile."""
+    """Path parameters that name real things of the attacker's: an article, a comment on it and
+    a profile."""
     article = api.create_article(attacker.token, tagList=[unique("tag")])
-    return {"slug": article["slug"], "username": attacker.username}
+    comment = api.call(
+        "POST",
+        f"/articles/{article['slug']}/comments",
+        attacker.token,
+        json={"comment": {"body": "Mine."}},
+    ).json()["comment"]
+    return {"slug": article["slug"], "id": str(comment["id"]), "username": attacker.username}
 
 
 @pytest.mark.parametrize(
