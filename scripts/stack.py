@@ -89,6 +89,7 @@ class StackConfig:
             "WEBAPP_URL": f"http://127.0.0.1:{ports.webapp}",
             "RELAY_METRICS_PORT": str(ports.relay_metrics),
             "INTERNAL_PORT": str(ports.gateway_internal),
+            "PUBLIC_URL": self.base_url(),
         }
         env.update(self.extra_env)
         return env

@@ -52,6 +52,8 @@ ANY_OPERATION = ("*", "*")
 UNLISTED_STATUSES: dict[tuple[str, str], dict[int, str]] = {
     # The gateway answers these itself, on any route, before or instead of the upstream.
     ANY_OPERATION: {
+        400: "a path, query or header with refused characters (titanium_common.text)",
+        413: "a body over the service's limit, refused by the gateway before it goes upstream",
         429: "the gateway's rate limit (Retry-After says when to come back)",
         502: "the gateway: the upstream service is down",
         503: "the gateway: auth_service cannot check the token right now",

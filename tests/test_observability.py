@@ -30,7 +30,7 @@ def test_request_id_and_trace_reach_the_upstream_logs(stack, api):
 
 def test_every_service_serves_metrics_and_openapi(stack):
     ports = stack.config.ports
-    for port in (ports.gateway, ports.webapp, ports.auth_service, ports.user_service):
+    for port in (ports.gateway_internal, ports.webapp, ports.auth_service, ports.user_service):
         assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 200
         assert (
             requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)

@@ -1,5 +1,6 @@
-"""aiohttp's server logs a request it cannot parse as an ERROR with a traceback: on a public port
-that is anyone's garbage, so it becomes one warning line naming the client and the problem."""
+"""aiohttp's server logs a request it cannot parse as an ERROR with a traceback (through
+gunicorn's error log under gunicorn): on a public port that is anyone's garbage, so it becomes
+one warning line naming the client and the problem."""
 
 import logging
 
@@ -23,4 +24,5 @@ MALFORMED_REQUESTS = MalformedRequestsAsWarnings()
 
 def init() -> None:
     """Idempotent: logging keeps one instance of a filter."""
-    logging.getLogger("aiohttp.server").addFilter(MALFORMED_REQUESTS)
+    for logger in ("aiohttp.server", "gunicorn.error"):
+        logging.getLogger(logger).addFilter(MALFORMED_REQUESTS)

@@ -231,6 +231,26 @@ def test_errors_use_the_envelope_and_never_leak_internals(make_app):
     assert b"secret detail" not in crash.data
 
 
+def test_a_405_names_the_allowed_methods(make_app):
+    response = make_app({}).test_client().delete("/echo")
+
+    assert response.status_code == 405
+    assert {method.strip() for method in response.headers["Allow"].split(",")} == {
+        "POST",
+        "OPTIONS",
+    }
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/nowhere", "/teapot", "/openapi.json"])
+def test_every_json_reply_is_never_sniffed_or_framed(make_app, path):
+    response = make_app({}).test_client().get(path)
+
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == (
+        "default-src 'none'; frame-ancestors 'none'"
+    )
+
+
 # --- create_service_app: one skeleton for every Flask service -----------------------------
 
 

@@ -47,6 +47,11 @@ def error_response(status: int, errors: dict[str, list[str]], headers: dict | No
     return response
 
 
+def http_error_headers(error: HTTPException) -> dict[str, str]:
+    """What a routing error must say besides its status: the Allow of a 405 (RFC 9110 15.5.6)."""
+    return {name: value for name, value in error.get_headers() if name == "Allow"}
+
+
 def _http_error_field(error: HTTPException) -> tuple[str, str]:
     return {
         404: ("path", "not found"),
@@ -66,7 +71,7 @@ def register_json_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         field, message = _http_error_field(error)
-        return error_response(error.code or 500, {field: [message]})
+        return error_response(error.code or 500, {field: [message]}, http_error_headers(error))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -38,6 +38,11 @@ access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REDIS_EXTENSION = "redis"
+# Every JSON reply: never sniffed as something else, never framed, loads nothing.
+JSON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
 
 
 def create_service_app(
@@ -139,6 +144,8 @@ def _init_request_context(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         response.headers[context.REQUEST_ID_HEADER] = context.request_id_var.get() or ""
+        if response.mimetype == "application/json":
+            response.headers.update(JSON_HEADERS)
         if (
             request.method not in SAFE_METHODS
             and response.status_code >= 400

@@ -232,11 +232,19 @@ def chart_port(package: str) -> int:
     return values["service"]["port"]
 
 
+def chart_ports(package: str) -> list[int]:
+    """The Service's port, then its internal one (readiness, metrics) where it has one."""
+    values = load_yaml(SERVICE_CHART / "values" / f"{package.replace('_', '-')}.yaml")
+    return [
+        port for port in (values["service"]["port"], values["service"].get("internalPort")) if port
+    ]
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_the_image_command_serves_the_service_where_the_chart_sends_traffic(package, runtime):
     """The CMD (gunicorn and the service's gunicorn.conf.py, nothing else) loads the service's
     app and, with no HOST or PORT from the platform (the chart sets neither), binds every
-    interface on the port of the chart's Service and containerPort."""
+    interface on the ports of the chart's Service and containerPorts."""
     app, environ = runtime(package)
     (cmd,) = of("runtime", "CMD", package)
     command = json.loads(cmd)
@@ -255,7 +263,7 @@ def test_the_image_command_serves_the_service_where_the_chart_sends_traffic(pack
         (name.strip(), value.strip())
         for name, _, value in (line.partition("=") for line in result.stdout.splitlines())
     )
-    assert config["bind"] == f"['0.0.0.0:{chart_port(package)}']"
+    assert config["bind"] == str([f"0.0.0.0:{port}" for port in chart_ports(package)])
     assert re.match(rf"{package}[.:]", config["wsgi_app"]), config["wsgi_app"]
 
 

@@ -373,8 +373,50 @@ def served_route(objects: list[dict], scheme: str, host: str) -> str:
     ]
     if not routes:
         return f"no VirtualService binds {host} to Gateway {gateway['metadata']['name']}"
-    (route,) = routes[0]["spec"]["http"]
+    (route,) = [http for http in routes[0]["spec"]["http"] if "match" not in http]
     return route["route"][0]["destination"]["host"]
+
+
+INTERNAL_PATHS = {"/readyz", "/metrics", "/openapi.json"}
+SCRAPER = "kube-prometheus-stack-prometheus"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_readiness_metrics_and_openapi_are_never_served_from_outside(env):
+    """The ingress answers the internal paths 404 itself; no caller's rule admits them; the
+    scraper reads /metrics alone, on the gateway's internal port, where its probes go too."""
+    objects = rendered_environment(env)
+    (public,) = [v for v in of_kind(objects, "VirtualService") if v["spec"]["gateways"] != ["mesh"]]
+    first = public["spec"]["http"][0]
+    assert {match["uri"]["exact"] for match in first["match"]} == INTERNAL_PATHS
+    assert first["directResponse"] == {"status": 404}
+    for policy in of_kind(objects, "AuthorizationPolicy"):
+        for rule in policy["spec"].get("rules", []):
+            callers = {
+                principal.rpartition("/sa/")[2]
+                for source in rule["from"]
+                for principal in source["source"]["principals"]
+            }
+            for operation in (to["operation"] for to in rule["to"]):
+                if callers == {SCRAPER}:
+                    assert operation["paths"] == ["/metrics"], name_of(policy)
+                else:
+                    assert set(operation["notPaths"]) >= INTERNAL_PATHS, name_of(policy)
+    gateway = [obj for obj in objects if named(obj, "api-gateway")]
+    (deployment,) = of_kind(gateway, "Deployment")
+    (container,) = pod_template(deployment)["spec"]["containers"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"http": 8080, "http-internal": 9080}
+    assert container["readinessProbe"]["httpGet"]["port"] == "http-internal"
+    (monitor,) = of_kind(gateway, "ServiceMonitor")
+    assert [endpoint["port"] for endpoint in monitor["spec"]["endpoints"]] == ["http-internal"]
+    scraper_rule = next(
+        rule
+        for policy in of_kind(gateway, "AuthorizationPolicy")
+        for rule in policy["spec"]["rules"]
+        if SCRAPER in rule["from"][0]["source"]["principals"][0]
+    )
+    assert scraper_rule["to"][0]["operation"]["ports"] == ["9080"]
 
 
 @pytest.mark.parametrize("env", ENVS)

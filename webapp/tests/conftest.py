@@ -14,7 +14,7 @@ from webapp.comments import service as comments_service
 from . import fake_revocation_feed
 from .fake_revocation_feed import FakeRevocationFeed
 from .fake_user_service import FakeUserService, serve
-from .support import TEST_SECRET_KEY, ArticleWriter, FakeAuthService
+from .support import PUBLIC_URL, TEST_SECRET_KEY, ArticleWriter, FakeAuthService
 
 _numbers = itertools.count(1)
 
@@ -68,6 +68,7 @@ def revocation_feed(revocation_feed_session):
 def app_settings(fake_user_service_session, revocation_feed_session):
     return {
         "SECRET_KEY": TEST_SECRET_KEY,
+        "PUBLIC_URL": PUBLIC_URL,
         "USER_SERVICE_URL": fake_user_service_session.url,
         # The account calls are replaced in process (FakeAuthService); the feed is served.
         "AUTH_SERVICE_URL": revocation_feed_session.url,

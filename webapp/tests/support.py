@@ -11,6 +11,7 @@ from webapp.accounts import client as auth_client
 from webapp.extensions import db
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
+PUBLIC_URL = "http://blog.titanium.test"
 CSRF_FIELD = re.compile(rb'name="csrf_token" value="([^"]+)"')
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
 XSS_TAG = "<img src=x onerror=alert(4)>"  # tags cannot hold a slash, so no closing tags

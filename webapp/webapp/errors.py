@@ -6,7 +6,13 @@ from flask import Flask, Response, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 # The shared library's mapping of routing errors to a field and message (see its docstring).
-from titanium_common.api import ApiError, _http_error_field, database_unavailable, error_response
+from titanium_common.api import (
+    ApiError,
+    _http_error_field,
+    database_unavailable,
+    error_response,
+    http_error_headers,
+)
 from webapp.ui import is_json_request
 from webapp.upstream import UpstreamUnavailable
 
@@ -32,6 +38,6 @@ def _describe(error: Exception) -> tuple[int, dict[str, list[str]], dict]:
         return UPSTREAM_STATUS, {"upstream": [f"{error.service} is unavailable"]}, {}
     if isinstance(error, HTTPException):
         field, message = _http_error_field(error)
-        return error.code or 500, {field: [message]}, {}
+        return error.code or 500, {field: [message]}, http_error_headers(error)
     current_app.logger.exception("unhandled error")
     return 500, {"server": ["internal error"]}, {}

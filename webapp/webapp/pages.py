@@ -1,6 +1,8 @@
 """The web UI's wiring: CSRF on forms and htmx, htmx, security and cache headers, and template
 filters. Blueprints are registered by create_app, errors by webapp.errors."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, g, request, session
 from flask_login import current_user
 
@@ -8,7 +10,7 @@ from webapp import markdown
 from webapp.articles.service import reading_minutes
 from webapp.extensions import csrf, htmx
 from webapp.idempotency import new_key
-from webapp.ui import avatar_url, is_page_request
+from webapp.ui import avatar_url, is_page_request, public_url
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -22,13 +24,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+# Served over HTTPS: browsers must never again come over plain HTTP (a year, as is usual).
+HTTPS_HEADERS = {"Strict-Transport-Security": "max-age=31536000"}
 # The gateway's edge cache may keep an anonymous page this long (it is purged on every write).
 PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    https = _public_scheme(app.config["PUBLIC_URL"]) == "https"
+    # Flask's defaults hold these keys (SameSite None, Secure False): they are set, not defaulted.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = https
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     # Checked in `protect_forms` so the JSON API (token auth, no cookies) is never asked for one.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
@@ -36,11 +43,18 @@ def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_TIME_LIMIT"] = None
     csrf.init_app(app)
     htmx.init_app(app)
-    _init_request_hooks(app)
+    _init_request_hooks(app, {**SECURITY_HEADERS, **(HTTPS_HEADERS if https else {})})
     _init_templates(app)
 
 
-def _init_request_hooks(app: Flask) -> None:
+def _public_scheme(public_url: str) -> str:
+    parts = urlsplit(public_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"PUBLIC_URL must be http(s)://<host>, not {public_url!r}")
+    return parts.scheme
+
+
+def _init_request_hooks(app: Flask, security_headers: dict[str, str]) -> None:
     @app.before_request
     def protect_forms():
         if (
@@ -52,7 +66,7 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def page_headers(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(security_headers)
         if is_page_request():
             _set_cache_headers(response)
         return response
@@ -84,6 +98,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = current_user
     # A creating form carries a key made for its rendering: a double submit creates once.
     app.jinja_env.globals["new_idempotency_key"] = new_key
+    app.jinja_env.globals["public_url"] = public_url
 
     @app.context_processor
     def site():

@@ -23,10 +23,12 @@ SETTINGS = [
         "signs the browser session cookie and CSRF tokens (`make run` generates var/secret_key)",
         SERVICE,
     ),
+    # Never the Host a client sends: a page or feed kept by the edge cache would carry it.
     Setting(
-        "SESSION_COOKIE_SECURE",
-        False,
-        "send the session cookie over HTTPS only (set true behind HTTPS)",
+        "PUBLIC_URL",
+        "http://127.0.0.1:8080",
+        "the address readers use (scheme and host): absolute links (canonical, og:url, RSS, "
+        "sitemap); https also makes the session cookie Secure and sends HSTS",
         SERVICE,
     ),
     Setting(

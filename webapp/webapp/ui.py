@@ -8,7 +8,7 @@ import functools
 import math
 from urllib.parse import urlsplit
 
-from flask import Response, g, make_response, request, url_for
+from flask import Response, current_app, g, make_response, request, url_for
 
 from titanium_common.caching import UNCHANGED_HEADER
 
@@ -20,6 +20,12 @@ DEFAULT_AVATAR = "default-avatar.svg"
 JSON_PREFIXES = ("/api/", "/internal/")
 # auth_service's keys mapped to what a person should read.
 FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a page as readers reach it: PUBLIC_URL, never the Host or
+    X-Forwarded-Host a client sent (a cached page or feed would send everyone there)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def is_page_request() -> bool:

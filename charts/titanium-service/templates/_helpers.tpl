@@ -147,3 +147,10 @@ topologySpreadConstraints:
         {{- include "titanium.componentSelector" (dict "root" $.root "component" $.component) | nindent 8 }}
   {{- end }}
 {{- end -}}
+
+{{/*
+The named port of /readyz and /metrics: the internal listener when the service has one.
+*/}}
+{{- define "titanium.internalPortName" -}}
+{{- if .Values.service.internalPort }}http-internal{{ else }}http{{ end }}
+{{- end }}

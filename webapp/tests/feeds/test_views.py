@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from ..support import XSS_BODY, XSS_TITLE
+from ..support import PUBLIC_URL, XSS_BODY, XSS_TITLE
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -55,3 +55,14 @@ def test_the_sitemap_lists_articles_authors_and_tags(client, people, write):
     assert any(location.endswith(f"/article/{article.slug}") for location in locations)
     assert any(location.endswith(f"/profile/{author.username}") for location in locations)
     assert any(location.endswith("/tag/mapped-tag") for location in locations)
+
+
+def test_absolute_links_use_the_public_url_never_a_host_the_client_sent(client, people, write):
+    article = write(people("hosted"), tagList=["hosted-tag"])
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    paths = [f"/article/{article.slug}", "/feed.xml", "/tag/hosted-tag/feed.xml", "/sitemap.xml"]
+
+    for path in paths:
+        text = client.get(path, headers=forged).get_data(as_text=True)
+        assert "evil.example" not in text, path
+        assert f"{PUBLIC_URL}/article/{article.slug}" in text, path

@@ -5,11 +5,11 @@ Templates are XML, so Jinja autoescapes every title, name and the sanitised HTML
 
 from email.utils import format_datetime
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template
 
 from webapp import authors
 from webapp.articles import service as articles
-from webapp.ui import public_page
+from webapp.ui import public_page, public_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -31,8 +31,8 @@ def all_posts():
     page = articles.list_articles(None, limit=FEED_SIZE, following=False)
     return _rss(
         "All posts",
-        url_for("home.index", _external=True),
-        url_for(".all_posts", _external=True),
+        public_url("home.index"),
+        public_url(".all_posts"),
         page.articles,
     )
 
@@ -46,8 +46,8 @@ def author_posts(username: str):
     page = articles.list_articles(None, author=profile.username, limit=FEED_SIZE, following=False)
     return _rss(
         f"Posts by {profile.username}",
-        url_for("profile.articles", username=profile.username, _external=True),
-        url_for(".author_posts", username=profile.username, _external=True),
+        public_url("profile.articles", username=profile.username),
+        public_url(".author_posts", username=profile.username),
         page.articles,
     )
 
@@ -58,8 +58,8 @@ def tag_posts(tag: str):
     page = articles.list_articles(None, tag=tag, limit=FEED_SIZE, following=False)
     return _rss(
         f"Posts tagged {tag}",
-        url_for("home.tag", tag=tag, _external=True),
-        url_for(".tag_posts", tag=tag, _external=True),
+        public_url("home.tag", tag=tag),
+        public_url(".tag_posts", tag=tag),
         page.articles,
     )
 
