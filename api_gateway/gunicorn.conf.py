@@ -10,7 +10,7 @@ globals().update(
     gunicorn_settings(
         SERVICE,
         SETTINGS,
-        app="api_gateway.app:create_app()",
+        app="api_gateway.runner:gunicorn_runner",
         worker_class="aiohttp.GunicornWebWorker",
         internal_port=INTERNAL.INTERNAL_PORT,
     )
