@@ -38,7 +38,7 @@ run: $(INSTALLED) ## Set up (migrate, seed) and run the whole stack at http://12
 	@$(BIN)/python -m scripts.run_stack
 
 .PHONY: test
-test: $(INSTALLED) lint test-services test-system test-faults test-delivery e2e test-images ## Run every test (unit, integration, system, faults, delivery, browser, images)
+test: $(INSTALLED) lint test-services test-system test-faults test-delivery test-attacks e2e test-images ## Run every test (unit, integration, system, faults, delivery, attacks, browser, images)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Ruff lint and format check, import cycles, generated settings docs
@@ -73,12 +73,17 @@ $(SERVICE_TESTS): test-%: $(INSTALLED)
 .PHONY: test-system
 test-system: $(INSTALLED) ## Cross-service tests against real processes behind the gateway
 	@echo "==> system (whole stack through the gateway)"
-	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images --ignore=tests/faults
+	@$(BIN)/python -m pytest -q tests --ignore=tests/delivery --ignore=tests/images --ignore=tests/faults --ignore=tests/attacks
 
 .PHONY: test-faults
 test-faults: $(INSTALLED) ## Kill, stop and reload every server under load; no acknowledged write lost or doubled (report: var/faults/)
 	@echo "==> faults (private PostgreSQL and Redis; report: var/faults/report.json)"
 	@$(BIN)/python -m pytest -q tests/faults
+
+.PHONY: test-attacks
+test-attacks: $(INSTALLED) ## Attacks on the whole stack: schemathesis per service, forged tokens, redirects, smuggling, IDOR, odd input
+	@echo "==> attacks (whole stack; docs/qa.md, Attack suites)"
+	@$(BIN)/python -m pytest -q tests/attacks
 
 .PHONY: e2e
 e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E2E_BASE_URL; report in e2e/report/

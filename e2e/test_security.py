@@ -146,7 +146,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(page: Page, someone_else:
 def test_xss_in_a_title_renders_inert(page: Page):
     opened = dialogs_of(page)
     sign_up(page)
-    title = f"Title {XSS_PAYLOAD}"
+    title = f"T {XSS_PAYLOAD}"  # 200 characters: the longest title there is
 
     slug = publish(page, title, tags=(tag := unique("xss"),))
 

@@ -5,11 +5,14 @@ import uuid
 from dataclasses import fields
 from pathlib import Path
 
+import jwt
 import requests
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from requests.adapters import HTTPAdapter
 
 from scripts.stack import Ports, Stack, StackConfig, free_port, launch
 from tests.contract import check_response
+from titanium_common.identity import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
 from titanium_common.testing import Backend, assert_reachable
 
 # A system test gets a fresh, fast stack: cheap password hashing, no throttling surprises (the
@@ -69,6 +72,23 @@ def eventually(check, timeout: float = 15.0):
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.2)
+
+
+def claims_of(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def newest_signing_key(stack: Stack):
+    """The key auth_service signs with now (read from the stack's key folder)."""
+    keys = sorted((stack.config.var_dir / "keys").glob("*.pem"), key=lambda p: p.stat().st_mtime)
+    return load_pem_private_key(keys[-1].read_bytes(), password=None)
+
+
+def sign(key, kid: str, **claims) -> str:
+    """A token as auth_service would sign it with `key`; `claims` override or add claims."""
+    now = int(time.time())
+    payload = {"iss": TOKEN_ISSUER, "aud": TOKEN_AUDIENCE, "iat": now, "exp": now + 600, **claims}
+    return jwt.encode(payload, key, algorithm=TOKEN_ALGORITHM, headers={"kid": kid})
 
 
 class FromAddress(HTTPAdapter):

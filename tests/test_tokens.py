@@ -8,27 +8,10 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from tests.support import eventually
-from titanium_common.identity import TOKEN_AUDIENCE, TOKEN_ISSUER
+from tests.support import claims_of, eventually, newest_signing_key, sign
 
 INVALID = {"errors": {"token": ["is invalid"]}}
-
-
-def claims_of(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def newest_signing_key(stack):
-    keys = sorted((stack.config.var_dir / "keys").glob("*.pem"), key=lambda p: p.stat().st_mtime)
-    return load_pem_private_key(keys[-1].read_bytes(), password=None)
-
-
-def sign(key, kid: str, **claims) -> str:
-    now = int(time.time())
-    payload = {"iss": TOKEN_ISSUER, "aud": TOKEN_AUDIENCE, "iat": now, "exp": now + 600, **claims}
-    return jwt.encode(payload, key, algorithm="EdDSA", headers={"kid": kid})
 
 
 @pytest.mark.parametrize("path", ["/user", "/profiles/anyone"])
