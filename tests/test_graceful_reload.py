@@ -12,17 +12,7 @@ import requests
 
 from tests.support import Api, eventually
 
-SERVICES = (
-    # Its stopping worker drains keep-alive connections (api_gateway.runner), which removed most
-    # drops; a rarer reset right after the SIGHUP is not explained yet.
-    pytest.param(
-        "api_gateway",
-        marks=pytest.mark.xfail(reason="a rare reset just after SIGHUP remains", strict=False),
-    ),
-    "webapp",
-    "auth_service",
-    "user_service",
-)
+SERVICES = ("api_gateway", "webapp", "auth_service", "user_service")
 
 
 def workers_of(master: int) -> set[int]:

@@ -11,7 +11,7 @@ after one more reply, and a connection idle all that time would have been closed
 import asyncio
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from api_gateway.app import create_app
 from api_gateway.settings import load_settings
@@ -26,9 +26,15 @@ lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 
 
 async def close_while_draining(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: while the worker drains, every reply ends its connection."""
+    """on_response_prepare: while the worker drains, every reply ends its connection.
+
+    aiohttp has already chosen the Connection header when this signal fires, so the header is
+    set here too: a connection closed after a reply that did not say so races the client's
+    next request on it (a reset, or "closed without response").
+    """
     if request.app[lifecycle_key].draining:
         response.force_close()
+        response.headers[hdrs.CONNECTION] = "close"
 
 
 class DrainingRunner(web.AppRunner):
