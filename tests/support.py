@@ -146,3 +146,10 @@ class Api:
         response = self.call("POST", "/articles", token, json={"article": article})
         assert response.status_code == 201, response.text
         return response.json()["article"]
+
+    def add_comment(self, token: str, slug: str, body: str = "A comment.") -> dict:
+        response = self.call(
+            "POST", f"/articles/{slug}/comments", token, json={"comment": {"body": body}}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["comment"]

@@ -14,12 +14,7 @@ FORBIDDEN, NOT_FOUND = 403, 404
 @pytest.fixture
 def victims_article(api, victim):
     article = api.create_article(victim.token, tagList=["mine"])
-    comment = api.call(
-        "POST",
-        f"/articles/{article['slug']}/comments",
-        victim.token,
-        json={"comment": {"body": "my comment"}},
-    ).json()["comment"]
+    comment = api.add_comment(victim.token, article["slug"], "my comment")
     return article, comment
 
 

@@ -85,12 +85,7 @@ def owned(api, attacker):
     """Path parameters that name real things of the attacker's: an article, a comment on it and
     a profile."""
     article = api.create_article(attacker.token, tagList=[unique("tag")])
-    comment = api.call(
-        "POST",
-        f"/articles/{article['slug']}/comments",
-        attacker.token,
-        json={"comment": {"body": "Mine."}},
-    ).json()["comment"]
+    comment = api.add_comment(attacker.token, article["slug"], "Mine.")
     return {"slug": article["slug"], "id": str(comment["id"]), "username": attacker.username}
 
 
