@@ -273,7 +273,12 @@ def values_of(service: str) -> dict:
         load_yaml(SERVICE_CHART / "values" / f"{service}.yaml"),
         load_yaml(SERVICE_CHART / "values" / ENVIRONMENT / f"{service}.yaml"),
     )
-    return deep_merge(values, {"smokeTest": {"url": SMOKE_TEST_URL}})
+    overrides = {"smokeTest": {"url": SMOKE_TEST_URL}}
+    if service == "webapp":
+        # Readers reach this stack at BASE_URL (the gateway's port stands in for the ingress's
+        # titanium.local), so that is the address its links must carry.
+        overrides["env"] = {"PUBLIC_URL": BASE_URL}
+    return deep_merge(values, overrides)
 
 
 def rendered(service: str) -> list[dict]:
