@@ -6,6 +6,7 @@ Names are the variable names; `create_app(load_settings(overrides))` can replace
 from collections.abc import Mapping
 from typing import Any
 
+from titanium_common.revocations import revocation_settings
 from titanium_common.settings import Setting, Settings, load, redis_settings, server_settings
 
 SERVICE = "api_gateway"
@@ -59,13 +60,7 @@ SETTINGS = [
         "longest token lifetime accepted (exp - iat): auth_service's TOKEN_TTL_SECONDS",
         SERVICE,
     ),
-    Setting(
-        "REVOCATION_POLL_SECONDS",
-        10.0,
-        "how often auth_service's revocation feed is read: what a password change ends (API "
-        "tokens at the gateway, browser sessions in webapp) stops working this long after",
-        SERVICE,
-    ),
+    *revocation_settings(SERVICE),
     Setting(
         "UPSTREAM_CONNECT_TIMEOUT_SECONDS",
         1.0,

@@ -21,7 +21,23 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from titanium_common.settings import Setting
+
 log = logging.getLogger(__name__)
+
+
+def revocation_settings(service: str) -> list[Setting]:
+    """What every reader of the feed is told: how often to ask."""
+    return [
+        Setting(
+            "REVOCATION_POLL_SECONDS",
+            10.0,
+            "how often auth_service's revocation feed is read: what a password change ends (API "
+            "tokens at the gateway, browser sessions in webapp) stops working this long after",
+            service,
+        )
+    ]
+
 
 # Pages a poll follows before leaving the rest to the next one: a reader catches up on any
 # backlog without one poll running unbounded.

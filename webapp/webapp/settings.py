@@ -3,6 +3,7 @@
 Names are the variable names; `create_app(settings_override)` can replace any of them.
 """
 
+from titanium_common.revocations import revocation_settings
 from titanium_common.settings import (
     REQUIRED,
     Setting,
@@ -38,13 +39,7 @@ SETTINGS = [
         "must be at least this",
         SERVICE,
     ),
-    Setting(
-        "REVOCATION_POLL_SECONDS",
-        10.0,
-        "how often auth_service's revocation feed is read: what a password change ends (API "
-        "tokens at the gateway, browser sessions in webapp) stops working this long after",
-        SERVICE,
-    ),
+    *revocation_settings(SERVICE),
     Setting("AUTH_SERVICE_URL", "http://127.0.0.1:8082", "auth_service's base URL", SERVICE),
     Setting("USER_SERVICE_URL", "http://127.0.0.1:8083", "user_service's base URL", SERVICE),
     # A page waits for an upstream at most this long before answering 503: fail fast.
