@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import requests
 
 TIMESTAMPLESS_USER_KEYS = {"email", "token", "username", "bio", "image"}
 
@@ -186,3 +187,36 @@ def test_malformed_json_is_422(api):
 
     assert response.status_code == 422
     assert response.json() == {"errors": {"body": ["is invalid"]}}
+
+
+def test_a_trailing_slash_answers_as_without_it(api):
+    """Several RealWorld clients ask for /api/user/ and /api/tags/ (outside the contract's
+    paths, so asked without the contract hook)."""
+    user = api.register()
+    token = {"Authorization": f"Token {user['token']}"}
+
+    me = requests.get(f"{api.base}/user/", headers=token, timeout=10)
+    tags = requests.get(f"{api.base}/tags/", timeout=10)
+
+    assert me.status_code == 200
+    assert me.json() == api.call("GET", "/user", user["token"]).json()
+    assert tags.status_code == 200
+    assert tags.json() == api.call("GET", "/tags").json()
+
+
+def test_a_browser_session_cookie_never_authenticates_the_api(api, stack):
+    """CORS allows any origin on /api because only the Authorization header signs a call in."""
+    user = api.register()
+    browser = requests.Session()
+    page = browser.get(f"{stack.url}/login", timeout=10)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    signed_in = browser.post(
+        f"{stack.url}/login",
+        data={"csrf_token": csrf, "email": user["email"], "password": user["password"]},
+        timeout=10,
+    )
+    assert signed_in.ok and browser.cookies.get("session")
+
+    reply = browser.get(f"{api.base}/user", timeout=10)
+
+    assert reply.status_code == 401

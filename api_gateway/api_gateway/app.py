@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from api_gateway import middlewares, server_log
+from api_gateway import cors, middlewares, server_log
 from api_gateway.keys import metrics_key, openapi_document_key, settings_key, upstream_urls_key
 from api_gateway.metrics import GatewayMetrics
 from api_gateway.revocations import revocation_feed
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
             middlewares.error_middleware(),
             middlewares.surface_middleware(settings.INTERNAL_PORT),
             middlewares.input_middleware(),
+            cors.cors_middleware(settings),
         ]
     )
     app[settings_key] = settings
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(middlewares.add_request_id)
     app.on_response_prepare.append(middlewares.add_cache_result)
     app.on_response_prepare.append(middlewares.add_json_headers)
+    app.on_response_prepare.append(cors.add_cors_headers)
     app.cleanup_ctx.append(upstream_session)
     app.cleanup_ctx.append(revocation_feed)
     app.cleanup_ctx.append(counters_and_pages)

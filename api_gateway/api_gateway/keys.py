@@ -23,4 +23,6 @@ request_id_key = web.RequestKey("request_id", str)
 traceparent_key = web.RequestKey("traceparent", str)
 # Which upstream answered; unset means the gateway answered itself.
 upstream_name_key = web.RequestKey("upstream_name", str)
+# The Access-Control-Allow-Origin of a cross-origin API call (cors.py); unset for others.
+cors_origin_key = web.RequestKey("cors_origin", str)
 # What the edge cache did (the X-Cache header) is edge_cache.cache_result_key: EdgeCache sets it.

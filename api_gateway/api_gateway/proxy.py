@@ -11,6 +11,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from api_gateway.auth import InvalidToken, JwksUnavailable, token_from_header, verify_token
+from api_gateway.cors import API_PREFIX, is_api_path
 from api_gateway.edge_cache import SAFE_METHODS
 from api_gateway.errors import GatewayError
 from api_gateway.keys import (
@@ -180,6 +181,8 @@ def upstream_headers(
     request: web.Request, user_id: str | None, token: str | None, address: str
 ) -> CIMultiDict[str]:
     dropped = connection_scoped(request.headers) | REPLACED_REQUEST_HEADERS
+    if is_api_path(request.path):
+        dropped |= {"cookie"}  # the API authenticates by header only: no cookie may sign it in
     headers = CIMultiDict(
         (name, value)
         for name, value in request.headers.items()
@@ -213,6 +216,16 @@ def may_have_arrived(error: Exception) -> bool:
     return not isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
 
 
+def upstream_path_qs(request: web.Request) -> str:
+    """The path as routing saw it, to append to the upstream's base URL (never joined: a path
+    like //host/x must stay a path, not become another host). An API path's trailing slash is
+    dropped: several RealWorld clients ask for /api/tags/ and /api/user/."""
+    path, path_qs = request.rel_url.raw_path, request.rel_url.raw_path_qs
+    if is_api_path(path) and path.endswith("/") and path != API_PREFIX + "/":
+        return path[:-1] + path_qs[len(path) :]
+    return path_qs
+
+
 def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
     dropped = connection_scoped(reply.headers) | {UNCHANGED_HEADER.lower()}
     return CIMultiDict((k, v) for k, v in reply.headers.items() if k.lower() not in dropped)
@@ -231,9 +244,7 @@ async def forward(
     A reply of at most BUFFERED_REPLY_BYTES, or `read_whole_up_to` if larger (the edge cache
     keeps only replies read whole), is read whole and sent in one write."""
     session = request.app[upstream_session_key]
-    # The path as routing saw it, appended to the upstream's base URL (never joined: a path
-    # like //host/x must stay a path, not become another host).
-    url = request.app[upstream_urls_key][upstream] + request.rel_url.raw_path_qs
+    url = request.app[upstream_urls_key][upstream] + upstream_path_qs(request)
     errors = request.app[metrics_key].upstream_errors
     try:
         reply = await session.request(

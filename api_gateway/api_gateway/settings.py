@@ -75,6 +75,16 @@ SETTINGS = [
     ),
     Setting("UPSTREAM_POOL_SIZE", 256, "connections kept open to upstreams, per worker", SERVICE),
     Setting(
+        "CORS_ALLOWED_ORIGINS",
+        "*",
+        "comma-separated origins whose pages may call /api (RealWorld front ends elsewhere); "
+        "* allows any, which is safe because /api authenticates by header, never by cookie",
+        SERVICE,
+    ),
+    Setting(
+        "CORS_MAX_AGE_SECONDS", 600, "how long a browser may reuse a preflight's answer", SERVICE
+    ),
+    Setting(
         "EDGE_CACHE_ENABLED",
         True,
         "keep anonymous webapp pages at the gateway, dropped by every write (ADR 0005)",
