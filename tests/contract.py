@@ -62,6 +62,9 @@ UNLISTED_STATUSES: dict[tuple[str, str], dict[int, str]] = {
     # CONTRACT.md, error table: "Duplicate username/email on PUT /user: 409 has already been
     # taken under that key", as registration answers; the spec lists 409 for POST /users only.
     ("PUT", "/user"): {409: "a username or email someone else has"},
+    # An article's old slug (it was retitled): Location is the same path with its current slug.
+    ("GET", "/articles/{slug}"): {301: "an old slug of a retitled article"},
+    ("GET", "/articles/{slug}/comments"): {301: "an old slug of a retitled article"},
 }
 
 

@@ -446,6 +446,12 @@ def test_a_new_title_gives_a_new_slug_that_works(api, author):
     renamed = response.json()["article"]
     assert renamed["slug"] != created["slug"]
     assert api.call("GET", f"/articles/{renamed['slug']}").json()["article"]["title"] == new_title
+    # The old slug, through the gateway and its edge cache: a 301 to the current one.
+    moved = api.call("GET", f"/articles/{created['slug']}", allow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"/api/articles/{renamed['slug']}"
+    followed = api.call("GET", f"/articles/{created['slug']}")
+    assert followed.json()["article"]["title"] == new_title
 
 
 @pytest.mark.parametrize(

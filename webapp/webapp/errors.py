@@ -1,8 +1,11 @@
 """One error handler for the whole app, dispatching on the path: the JSON API (/api/...) and the
 internal endpoints answer with the RealWorld envelope, pages with the HTML error page
-(templates/errors/error.html), which keeps the navbar."""
+(templates/errors/error.html), which keeps the navbar. A read by an article's old slug is a 301
+to the same path with its current slug."""
 
-from flask import Flask, Response, current_app, render_template
+import json
+
+from flask import Flask, Response, current_app, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 # The shared library's mapping of routing errors to a field and message (see its docstring).
@@ -13,6 +16,7 @@ from titanium_common.api import (
     error_response,
     http_error_headers,
 )
+from webapp.articles.service import SlugMoved, not_found
 from webapp.ui import is_json_request
 from webapp.upstream import UpstreamUnavailable
 
@@ -22,12 +26,27 @@ UPSTREAM_STATUS = 503
 def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle(error: Exception):
+        if isinstance(error, SlugMoved):
+            if request.method in ("GET", "HEAD"):
+                return _moved(error)
+            error = not_found()  # a change is never redirected: the client must see the move
         status, errors, headers = _describe(error)
         if is_json_request():
             return error_response(status, errors, headers)
         return Response(
             render_template("errors/error.html", status=status), status=status, headers=headers
         )
+
+
+def _moved(error: SlugMoved) -> Response:
+    segments = [error.slug if part == error.old_slug else part for part in request.path.split("/")]
+    query = request.query_string.decode()
+    location = "/".join(segments) + (f"?{query}" if query else "")
+    response = redirect(location, 301)
+    if is_json_request():  # a body a RealWorld client can show, in the error envelope
+        response.set_data(json.dumps({"errors": {"slug": [f"moved to {error.slug}"]}}))
+        response.mimetype = "application/json"
+    return response
 
 
 def _describe(error: Exception) -> tuple[int, dict[str, list[str]], dict]:

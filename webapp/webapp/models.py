@@ -63,6 +63,19 @@ class Article(db.Model):
     )
 
 
+class ArticleSlug(db.Model):
+    """A slug a published article had before it was retitled: links to it answer 301 to the
+    article's current URL, and no other article may take it (ADR 0021)."""
+
+    __tablename__ = "article_slugs"
+
+    slug: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
 class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (sa.Index("ix_comments_article_id_id", "article_id", "id"),)

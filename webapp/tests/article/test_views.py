@@ -4,6 +4,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from webapp.articles import service as articles_service
+
 from ..support import XSS_BODY, XSS_TAG, XSS_TITLE
 
 
@@ -131,6 +133,18 @@ def test_someone_elses_delete_is_forbidden(client, people, write, sign_in):
 
     assert response.status_code == 403
     assert client.get(f"/article/{article.slug}").status_code == 200
+
+
+def test_an_old_link_to_a_retitled_article_answers_301_to_its_page(client, people, write):
+    author = people("renamer")
+    article = write(author, title="Before the rename")
+    renamed = articles_service.update_article(article.slug, author.id, {"title": "After it"})
+
+    response = client.get(f"/article/{article.slug}?utm=x")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/article/{renamed.slug}?utm=x"
+    assert client.get(response.headers["Location"]).status_code == 200
 
 
 def test_an_unknown_article_is_a_404_page_with_the_navbar(client):

@@ -98,17 +98,89 @@ def test_update_changes_only_given_fields_and_moves_updated_at(client, articles,
     assert updated["updatedAt"] > created["updatedAt"]
 
 
-def test_a_new_title_gives_a_new_slug_and_the_old_one_is_gone(client, articles, ada):
+def _retitle(client, author, slug: str, title: str) -> dict:
+    response = client.put(
+        f"/api/articles/{slug}", json={"article": {"title": title}}, headers=as_user(author)
+    )
+    assert response.status_code == 200, response.json
+    return response.json["article"]
+
+
+def test_a_new_title_gives_a_new_slug_and_the_old_one_answers_301(client, articles, ada):
     created = articles.create(ada, title=unique("Before"))
 
-    updated = client.put(
-        f"/api/articles/{created['slug']}",
-        json={"article": {"title": "After the change"}},
-        headers=as_user(ada),
-    ).json["article"]
+    updated = _retitle(client, ada, created["slug"], "After the change")
 
     assert updated["slug"].startswith("after-the-change")
     assert client.get(f"/api/articles/{updated['slug']}").status_code == 200
+    moved = client.get(f"/api/articles/{created['slug']}")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"/api/articles/{updated['slug']}"
+    assert moved.json == {"errors": {"slug": [f"moved to {updated['slug']}"]}}
+    comments = client.get(f"/api/articles/{created['slug']}/comments?x=1")
+    assert comments.status_code == 301
+    assert comments.headers["Location"] == f"/api/articles/{updated['slug']}/comments?x=1"
+
+
+def test_a_change_sent_to_an_old_slug_is_404_never_redirected(client, articles, ada):
+    created = articles.create(ada, title=unique("Before"))
+    _retitle(client, ada, created["slug"], unique("After"))
+
+    response = client.put(
+        f"/api/articles/{created['slug']}",
+        json={"article": {"body": "lost?"}},
+        headers=as_user(ada),
+    )
+    favorite = client.post(f"/api/articles/{created['slug']}/favorite", headers=as_user(ada))
+
+    assert response.status_code == 404
+    assert favorite.status_code == 404
+
+
+def test_every_slug_an_article_had_leads_to_its_current_one(client, articles, ada):
+    first = articles.create(ada, title=unique("First"))
+    second = _retitle(client, ada, first["slug"], unique("Second"))
+    third = _retitle(client, ada, second["slug"], unique("Third"))
+
+    for old in (first["slug"], second["slug"]):
+        response = client.get(f"/api/articles/{old}")
+        assert (response.status_code, response.headers["Location"]) == (
+            301,
+            f"/api/articles/{third['slug']}",
+        )
+
+
+def test_an_old_slug_is_never_given_to_another_article(client, articles, ada, bob):
+    title = unique("Taken once")
+    created = articles.create(ada, title=title)
+    _retitle(client, ada, created["slug"], unique("Renamed"))
+
+    newcomer = articles.create(bob, title=title)
+
+    assert newcomer["slug"] != created["slug"]
+    assert client.get(f"/api/articles/{created['slug']}").status_code == 301
+
+
+def test_an_article_takes_back_its_own_old_slug(client, articles, ada):
+    title = unique("Original")
+    created = articles.create(ada, title=title)
+    renamed = _retitle(client, ada, created["slug"], unique("Renamed"))
+
+    back = _retitle(client, ada, renamed["slug"], title)
+
+    assert back["slug"] == created["slug"]
+    assert client.get(f"/api/articles/{back['slug']}").status_code == 200
+    assert client.get(f"/api/articles/{renamed['slug']}").headers["Location"] == (
+        f"/api/articles/{back['slug']}"
+    )
+
+
+def test_a_deleted_articles_old_slugs_are_404(client, articles, ada):
+    created = articles.create(ada, title=unique("Short lived"))
+    renamed = _retitle(client, ada, created["slug"], unique("Renamed"))
+
+    client.delete(f"/api/articles/{renamed['slug']}", headers=as_user(ada))
+
     assert client.get(f"/api/articles/{created['slug']}").status_code == 404
 
 

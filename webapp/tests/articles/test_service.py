@@ -102,6 +102,30 @@ def test_a_retitle_to_the_same_kebab_keeps_the_slug(app_context, author):
     assert updated.slug == article.slug
 
 
+def test_a_drafts_old_slugs_are_not_kept(app_context, author):
+    """A draft was never public (and autosave retitles it as its author types)."""
+    draft = service.create_article(author.id, {**FIELDS, "title": uid()}, draft=True)
+
+    renamed = service.update_article(draft.slug, author.id, {"title": uid()})
+
+    with pytest.raises(ApiError) as missing:
+        service.get_article(draft.slug, author.id)
+    assert missing.value.status == 404
+    assert service.get_article(renamed.slug, author.id).title == renamed.title
+
+
+def test_an_old_slug_of_a_draft_is_404_to_others(app_context, author, reader):
+    article = service.create_article(author.id, {**FIELDS, "title": uid()})
+    renamed = service.update_article(article.slug, author.id, {"title": uid()})
+    service.update_article(renamed.slug, author.id, {}, draft=True)
+
+    with pytest.raises(service.SlugMoved):
+        service.get_article(article.slug, author.id)
+    with pytest.raises(ApiError) as hidden:
+        service.get_article(article.slug, reader.id)
+    assert hidden.value.status == 404
+
+
 def test_a_title_cannot_take_a_route_as_its_slug(app_context, author):
     article = service.create_article(author.id, {**FIELDS, "title": "Feed"})
 
@@ -119,7 +143,7 @@ def test_a_slug_race_is_retried_with_a_suffix(app_context, author, monkeypatch):
     title = f"Race {uid()}"
     taken = service.create_article(author.id, {**FIELDS, "title": title})
     # Another writer stored the same slug between our check and our insert.
-    monkeypatch.setattr(service, "_slug_taken", lambda slug: False)
+    monkeypatch.setattr(service, "_slug_taken", lambda slug, article_id: False)
 
     article = service.create_article(author.id, {**FIELDS, "title": title})
 

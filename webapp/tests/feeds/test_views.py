@@ -2,6 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
+from webapp.articles import service as articles_service
+
 from ..support import PUBLIC_URL, XSS_BODY, XSS_TITLE
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -66,3 +68,21 @@ def test_absolute_links_use_the_public_url_never_a_host_the_client_sent(client, 
         text = client.get(path, headers=forged).get_data(as_text=True)
         assert "evil.example" not in text, path
         assert f"{PUBLIC_URL}/article/{article.slug}" in text, path
+
+
+def test_a_feed_entry_keeps_its_id_when_the_article_is_retitled(client, people, write):
+    author = people("retitler")
+    article = write(author, title="First title")
+
+    def entry_ids() -> dict[str, str]:
+        channel = ET.fromstring(client.get("/feed.xml").data)  # noqa: S314 (our own output)
+        return {item.findtext("link"): item.find("guid") for item in channel.iter("item")}
+
+    before = entry_ids()[f"{PUBLIC_URL}/article/{article.slug}"]
+    renamed = articles_service.update_article(article.slug, author.id, {"title": "Second title"})
+    after = entry_ids()[f"{PUBLIC_URL}/article/{renamed.slug}"]
+
+    assert renamed.slug != article.slug
+    assert after.text == before.text
+    assert before.get("isPermaLink") == "false"
+    assert before.text.startswith("urn:uuid:")

@@ -24,7 +24,15 @@ from webapp import authors
 from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
 from webapp.extensions import db
-from webapp.models import Article, Comment, Favorite, Tag, account_uuid, article_tags
+from webapp.models import (
+    Article,
+    ArticleSlug,
+    Comment,
+    Favorite,
+    Tag,
+    account_uuid,
+    article_tags,
+)
 from webapp.profiles import client as profiles
 from webapp.profiles.client import Profile
 from webapp.writes import committed
@@ -36,8 +44,18 @@ MAX_TAGS, MAX_TAG_LENGTH = 10, 30
 WORDS_PER_MINUTE = 200
 
 
+class SlugMoved(Exception):
+    """An article asked for by a slug it had before a retitle; `slug` is its current one."""
+
+    def __init__(self, old_slug: str, slug: str):
+        super().__init__(old_slug, slug)
+        self.old_slug = old_slug
+        self.slug = slug
+
+
 @dataclass(frozen=True)
 class ArticleView:
+    id: int  # stable across edits (feed entry ids); never in the API
     slug: str
     title: str
     description: str
@@ -203,7 +221,9 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
     def attempt(number: int) -> ArticleView:
         article = check_editable(slug, editor_id, lock=True)
         if retitled:
-            article.slug = _free_slug(new_title, force_suffix=number > 0)
+            old_slug = article.slug
+            article.slug = _free_slug(new_title, force_suffix=number > 0, article_id=article.id)
+            _retire_slug(article, old_slug)
         for name in ("title", "description", "body"):
             if name in values:
                 setattr(article, name, values[name])
@@ -224,6 +244,7 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
 
 def delete_article(slug: str, editor_id) -> None:
     article = check_editable(slug, editor_id)
+    db.session.execute(sa.delete(ArticleSlug).where(ArticleSlug.article_id == article.id))
     db.session.execute(sa.delete(Comment).where(Comment.article_id == article.id))
     db.session.execute(sa.delete(Favorite).where(Favorite.article_id == article.id))
     db.session.delete(article)  # its article_tags rows go with it
@@ -284,17 +305,31 @@ def slugify(title: str) -> str:
 RESERVED_SLUGS = frozenset({"feed"})
 
 
-def _free_slug(title: str, *, force_suffix: bool) -> str:
+def _free_slug(title: str, *, force_suffix: bool, article_id: int | None = None) -> str:
+    """A slug for `title` that no other article has now or had before (`article_id` may take
+    back one of its own)."""
     base = slugify(title)
     candidate = base
-    while force_suffix or candidate in RESERVED_SLUGS or _slug_taken(candidate):
+    while force_suffix or candidate in RESERVED_SLUGS or _slug_taken(candidate, article_id):
         force_suffix = False
         candidate = f"{base}-{secrets.token_hex(3)}"
     return candidate
 
 
-def _slug_taken(slug: str) -> bool:
-    return db.session.scalar(sa.select(Article.id).where(Article.slug == slug)) is not None
+def _slug_taken(slug: str, article_id: int | None) -> bool:
+    holders = sa.union(
+        sa.select(Article.id).where(Article.slug == slug),
+        sa.select(ArticleSlug.article_id).where(ArticleSlug.slug == slug),
+    )
+    return any(holder != article_id for holder in db.session.scalars(holders))
+
+
+def _retire_slug(article: Article, old_slug: str) -> None:
+    """Keep a published article's old slug so its links keep working; a slug it takes back is
+    current again. A draft's slugs were never public, so they are not kept."""
+    db.session.execute(sa.delete(ArticleSlug).where(ArticleSlug.slug == article.slug))
+    if not article.draft:
+        db.session.add(ArticleSlug(slug=old_slug, article_id=article.id))
 
 
 def _bump_favorites(article: Article, delta: int) -> None:
@@ -375,11 +410,28 @@ def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
     if lock:  # and read the row as it is now, not as this session first loaded it
         query = query.with_for_update().execution_options(populate_existing=True)
     article = db.session.scalar(query)
-    if article is None or (
-        article.draft and (viewer_id is None or article.author_id != account_uuid(viewer_id))
-    ):
+    if article is None:
+        if (moved := _article_by_old_slug(slug)) and _is_visible(moved, viewer_id):
+            raise SlugMoved(slug, moved.slug)
+        raise not_found()
+    if not _is_visible(article, viewer_id):
         raise not_found()
     return article
+
+
+def _is_visible(article: Article, viewer_id) -> bool:
+    """Published, or a draft seen by its author."""
+    return not article.draft or (
+        viewer_id is not None and article.author_id == account_uuid(viewer_id)
+    )
+
+
+def _article_by_old_slug(slug: str) -> Article | None:
+    return db.session.scalar(
+        sa.select(Article)
+        .join(ArticleSlug, ArticleSlug.article_id == Article.id)
+        .where(ArticleSlug.slug == slug)
+    )
 
 
 def _page(
@@ -419,6 +471,7 @@ def _views(articles: Sequence[Article], viewer_id, *, following: bool) -> list[A
 
 def _view(article: Article, author: Profile, *, favorited: bool) -> ArticleView:
     return ArticleView(
+        id=article.id,
         slug=article.slug,
         title=article.title,
         description=article.description,

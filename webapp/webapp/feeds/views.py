@@ -3,6 +3,7 @@
 Templates are XML, so Jinja autoescapes every title, name and the sanitised HTML body.
 """
 
+import uuid
 from email.utils import format_datetime
 
 from flask import Blueprint, Response, abort, render_template
@@ -79,6 +80,13 @@ def sitemap():
         "feeds/sitemap.xml", articles=published, authors=authors, tags=articles.all_tags()
     )
     return Response(xml, mimetype="application/xml")
+
+
+@bp.app_template_filter("feed_entry_id")
+def feed_entry_id(article: articles.ArticleView) -> str:
+    """The same for an article whatever its title or slug becomes, so a feed reader that saw it
+    once never shows it as new after an edit; distinct per site (PUBLIC_URL)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, public_url("home.index") + f"#article-{article.id}").urn
 
 
 @bp.app_template_filter("rfc822")
