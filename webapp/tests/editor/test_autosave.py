@@ -38,6 +38,7 @@ def test_saving_a_published_article_without_publish_keeps_a_pending_revision(
     page = client.get(f"/article/{article.slug}").data
 
     assert response.headers["Location"] == f"/editor/{article.slug}"
+    assert response.headers[UNCHANGED_HEADER] == "1"
     assert b"Unpublished changes saved" in editor and b">Not yet</textarea>" in editor
     assert b"Not yet" not in page
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, render_template, request, ur
 from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
+from titanium_common.caching import UNCHANGED_HEADER
 from webapp import markdown
 from webapp.articles import service as articles
 from webapp.clock import iso_ms, now_ms
@@ -78,7 +79,9 @@ def edit(slug: str):
             # Saving (not publishing) a published article keeps the edits for later.
             articles.save_pending_revision(slug, current_user.id, fields)
             flash(PENDING_SAVED)
-            return redirect_to(url_for(".edit", slug=slug))
+            response = redirect_to(url_for(".edit", slug=slug))
+            response.headers[UNCHANGED_HEADER] = "1"  # readers' pages stay as they are
+            return response
         # Publishing, or saving a draft (which stays a draft).
         article = articles.update_article(slug, current_user.id, fields, draft=action != "publish")
     except ApiError as error:
