@@ -111,3 +111,10 @@ def xml_of(response: APIResponse) -> ET.Element:
     """A feed or sitemap, parsed. It comes from the site under test, which we trust here."""
     assert response.ok, (response.url, response.status)
     return ET.fromstring(response.body())  # noqa: S314
+
+
+def confirm_delete(page: Page) -> None:
+    """Delete Article asks first: in a dialog with JavaScript, on a page of its own without.
+    Either way the question's own Delete Article button answers it."""
+    page.get_by_role("button", name="Delete Article").first.click()
+    page.locator("form.delete-confirm").get_by_role("button", name="Delete Article").click()

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, Route, expect
 from e2e.steps import (
     PASSWORD,
     comment_texts,
+    confirm_delete,
     fill_editor,
     navbar_profile_link,
     path_is,
@@ -171,7 +172,7 @@ def test_author_deletes_an_article(visitor: Page, someone_else: Page):
     sign_up(visitor)
     slug = publish(visitor, unique("Doomed "))
 
-    visitor.get_by_role("button", name="Delete Article").first.click()
+    confirm_delete(visitor)
 
     expect(visitor).to_have_url(path_is("/"))
     expect(visitor.locator(".feed-toggle")).to_be_visible()

@@ -203,6 +203,44 @@ def test_a_deleted_article_disappears_at_once(
         assert article["title"] not in anonymous.text(page), page
 
 
+def test_a_restored_article_reappears_at_once(anonymous, author_browser, article, tag, author):
+    """Delete goes to the trash and Undo/Restore brings the article back (ADR 0017): both are
+    writes, so the edge cache forgets the pages that left it out."""
+    slug = article["slug"]
+    assert author_browser.submit(f"/article/{slug}", f"/article/{slug}/delete").status_code == 303
+    pages = listing_pages(author["username"], tag)
+    anonymous.warm(*pages)
+    for page in pages:
+        assert article["title"] not in anonymous.text(page), page
+
+    restored = author_browser.submit("/trash", f"/trash/{slug}/restore")
+
+    assert restored.status_code == 303
+    assert anonymous.load(f"/article/{slug}").status_code == 200
+    for page in pages:
+        assert article["title"] in anonymous.text(page), page
+
+
+def test_autosaving_a_published_article_changes_no_page(anonymous, author_browser, article):
+    """The editor's autosave of a published article keeps its edits pending: readers' pages
+    (and the edge cache holding them) stay as they were."""
+    slug = article["slug"]
+    anonymous.warm(f"/article/{slug}")
+
+    saved = author_browser.submit(
+        f"/editor/{slug}",
+        f"/editor/{slug}",
+        body=unique("Pending body "),
+        button=("action", "save"),
+    )
+
+    assert saved.status_code == 303
+    again = anonymous.load(f"/article/{slug}")
+    assert article["body"] in again.text
+    if "X-Cache" in again.headers:
+        assert again.headers["X-Cache"] == "HIT"
+
+
 # --- comments ----------------------------------------------------------------------------------
 
 

@@ -108,6 +108,8 @@ def name_of(obj: dict) -> str:
 
 
 def pod_template(workload: dict) -> dict:
+    if workload["kind"] == "CronJob":
+        return workload["spec"]["jobTemplate"]["spec"]["template"]
     return workload if workload["kind"] == "Pod" else workload["spec"]["template"]
 
 

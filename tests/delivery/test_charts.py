@@ -111,7 +111,7 @@ def workload_containers(objects: list[dict]) -> list[tuple[str, dict]]:
     return [
         (name_of(obj), container)
         for obj in objects
-        if obj["kind"] in ("Deployment", "Job", "Pod")
+        if obj["kind"] in ("Deployment", "Job", "CronJob", "Pod")
         for container in pod_template(obj)["spec"]["containers"]
     ]
 
@@ -155,9 +155,11 @@ def test_image_pull_secrets_reach_every_pod_that_runs_the_image():
             env="local",
         )
         for obj in default:
-            if obj["kind"] in ("Deployment", "Job", "Pod"):
+            if obj["kind"] in ("Deployment", "Job", "CronJob", "Pod"):
                 assert "imagePullSecrets" not in pod_template(obj)["spec"], name_of(obj)
-        workloads = [obj for obj in pulling if obj["kind"] in ("Deployment", "Job", "Pod")]
+        workloads = [
+            obj for obj in pulling if obj["kind"] in ("Deployment", "Job", "CronJob", "Pod")
+        ]
         assert len(workloads) >= 1 + (service in DATABASE_SERVICES), service
         for obj in workloads:
             assert pod_template(obj)["spec"]["imagePullSecrets"] == secrets, name_of(obj)
@@ -274,6 +276,33 @@ def test_migrations_run_as_presync_hook_only_for_services_with_a_database(servic
         if sa["metadata"]["name"] == pod["serviceAccountName"]
     ]
     assert hook_accounts[0]["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
+
+
+def test_the_trash_purge_runs_daily_as_a_cronjob_of_the_webapp_only():
+    """webapp's `trash purge` (ADR 0017): once a day, one run at a time, with the database and
+    settings the server has, and no sidecar (the Job must end)."""
+    for service in SERVICES:
+        cron_jobs = of_kind(rendered_service(service, "prod"), "CronJob")
+        assert bool(cron_jobs) == (service == "webapp"), service
+    (cron_job,) = of_kind(rendered_service("webapp", "prod"), "CronJob")
+    assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
+    assert len(cron_job["spec"]["schedule"].split()) == 5
+    template = pod_template(cron_job)
+    assert template["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
+    pod = template["spec"]
+    assert pod["restartPolicy"] == "Never"
+    (container,) = pod["containers"]
+    assert container["command"] == ["flask", "--app", "webapp", "trash", "purge"]
+    assert {
+        "name": "DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": "webapp-db-app", "key": "uri"}},
+    } in container["env"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "webapp"}}]
+    accounts = {
+        sa["metadata"]["name"]
+        for sa in of_kind(rendered_service("webapp", "prod"), "ServiceAccount")
+    }
+    assert pod["serviceAccountName"] in accounts
 
 
 def test_outbox_relay_is_its_own_workload():

@@ -26,7 +26,7 @@ from tests.delivery.conftest import (
 )
 
 ENVIRONMENTS = ("staging", "prod")
-POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "Pod")
+POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 MONITORING = "monitoring"
 
 

@@ -18,7 +18,7 @@ import helm_python
 import pytest
 import yaml
 
-from tests.delivery.conftest import TEST_RELEASE, deep_merge, load_yaml
+from tests.delivery.conftest import TEST_RELEASE, deep_merge, load_yaml, pod_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGOCD = ROOT / "argocd"
@@ -313,10 +313,8 @@ def test_each_service_application_runs_exactly_its_released_digest(env, apps):
         images = {
             container["image"]
             for obj in application_render(app)
-            if obj["kind"] in ("Deployment", "Job", "Pod")
-            for container in (obj if obj["kind"] == "Pod" else obj["spec"]["template"])["spec"][
-                "containers"
-            ]
+            if obj["kind"] in ("Deployment", "Job", "CronJob", "Pod")
+            for container in pod_template(obj)["spec"]["containers"]
         }
         assert images == {expected}, (env, service, images)
 

@@ -38,7 +38,7 @@ def workloads(objects):
 
 def pods_of_every_kind(objects):
     """Long-running workloads, hook Jobs and test Pods: everything that starts a container."""
-    return [obj for obj in objects if obj["kind"] in (*LONG_RUNNING, "Job", "Pod")]
+    return [obj for obj in objects if obj["kind"] in (*LONG_RUNNING, "Job", "CronJob", "Pod")]
 
 
 def pod_labels(workload):

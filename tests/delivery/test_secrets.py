@@ -88,7 +88,7 @@ def references(env: str) -> set[tuple[str, str, str]]:
     """(namespace, secret, key) every workload, add-on and Gateway of the environment reads."""
     wanted = set()
     for obj in rendered_environment(env):
-        if obj["kind"] not in ("Deployment", "Job", "Pod"):
+        if obj["kind"] not in ("Deployment", "Job", "CronJob", "Pod"):
             continue
         spec = pod_template(obj)["spec"]
         for container in spec["containers"]:

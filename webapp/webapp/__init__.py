@@ -21,6 +21,8 @@ from webapp.profile.views import bp as profile_bp
 from webapp.seed import cli as seed_cli
 from webapp.settings import SETTINGS
 from webapp.tags.api import bp as api_tags_bp
+from webapp.trash import cli as trash_cli
+from webapp.trash.views import bp as trash_bp
 
 # The longest article (100,000 characters) as a form or JSON, even when every character is
 # escaped (up to 12 bytes each in a form), fits.
@@ -45,5 +47,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for blueprint in (home_bp, accounts_bp, article_bp, editor_bp, profile_bp, feeds_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(trash_bp)
     seed_cli.init_app(app)
+    trash_cli.init_app(app)
     return app

@@ -57,6 +57,9 @@ class Article(db.Model):
     favorites_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+    # In the author's trash since then (ADR 0017): invisible everywhere, restorable until the
+    # purge deletes it. Indexed: the purge finds the old ones by it.
+    deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
 
     tags: Mapped[list[Tag]] = relationship(
         secondary=article_tags, order_by=Tag.name, lazy="selectin"
@@ -74,6 +77,22 @@ class ArticleSlug(db.Model):
         sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     retired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
+
+
+class PendingRevision(db.Model):
+    """Autosaved edits of a published article (ADR 0017): kept for its author only until
+    Publish applies them or the author discards them. Readers and the API never see them."""
+
+    __tablename__ = "pending_revisions"
+
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    tags: Mapped[list[str]] = mapped_column(sa.JSON)
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_ms)
 
 
 class Comment(db.Model):

@@ -56,4 +56,11 @@ SETTINGS = [
         SERVICE,
     ),
     Setting("SITE_NAME", "Titanium", "the name pages and feeds show", SERVICE),
+    Setting(
+        "TRASH_RETENTION_DAYS",
+        30,
+        "how long a deleted article stays restorable in its author's trash; "
+        "`flask --app webapp trash purge` deletes older ones for good",
+        SERVICE,
+    ),
 ]

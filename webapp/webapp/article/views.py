@@ -1,6 +1,6 @@
 """The article page and what readers do there: favorite, comment, and (authors) delete."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from titanium_common.api import ApiError
@@ -52,10 +52,18 @@ def _favorite_answer(article):
     return redirect_to(local_url(request.form.get("next"), url_for(".show", slug=article.slug)))
 
 
-@bp.post("/<slug>/delete")
+@bp.route("/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str):
+    """GET: the confirmation page (without JavaScript; with it, a dialog on the article page
+    posts here). POST: into the author's trash, then home with a message that can undo it."""
+    if request.method == "GET":
+        article = articles.get_article(slug, current_user.id)
+        articles.check_editable(slug, current_user.id)
+        return render_template("article/delete.html", article=article)
+    article = articles.get_article(slug, current_user.id)
     articles.delete_article(slug, current_user.id)
+    flash({"slug": article.slug, "title": article.title}, "trashed")
     return redirect_to("/")
 
 

@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from webapp.models import (
     ArticleSlug,
     Comment,
     Favorite,
+    PendingRevision,
     Tag,
     account_uuid,
     article_tags,
@@ -88,6 +89,27 @@ class ArticleView:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A published article's autosaved, unpublished edits (only its author ever sees them)."""
+
+    title: str
+    description: str
+    body: str
+    tags: list[str]
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class Trashed:
+    """An article in its author's trash."""
+
+    slug: str
+    title: str
+    deleted_at: datetime
+    purge_at: datetime
+
+
+@dataclass(frozen=True)
 class ArticlePage:
     articles: list[ArticleView]
     total: int
@@ -144,7 +166,9 @@ def search(query: str, viewer_id, *, limit=20, offset=0, following=True) -> Arti
 def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
     """The author's unpublished articles, newest first."""
     query = sa.select(Article).where(
-        Article.draft.is_(True), Article.author_id == account_uuid(author_id)
+        Article.draft.is_(True),
+        Article.deleted_at.is_(None),
+        Article.author_id == account_uuid(author_id),
     )
     return _page(query, author_id, limit, offset, following=False)
 
@@ -160,7 +184,11 @@ def all_tags() -> list[str]:
     used = (
         sa.select(article_tags.c.tag_id)
         .join(Article, Article.id == article_tags.c.article_id)
-        .where(Article.draft.is_(False), article_tags.c.tag_id == Tag.id)
+        .where(
+            Article.draft.is_(False),
+            Article.deleted_at.is_(None),
+            article_tags.c.tag_id == Tag.id,
+        )
     )
     return list(db.session.scalars(sa.select(Tag.name).where(used.exists()).order_by(Tag.name)))
 
@@ -173,10 +201,11 @@ def reading_minutes(body: str) -> int:
 
 
 def create_article(
-    author_id, fields: dict, *, draft: bool = False, before_commit=None
+    author_id, fields: dict, *, draft: bool = False, before_commit=None, autosave: bool = False
 ) -> ArticleView:
-    """A new article from the API body's fields (title, description, body, tagList?)."""
-    values = _validated(fields, partial=False)
+    """A new article from the API body's fields (title, description, body, tagList?).
+    `autosave` (a draft only): description and body may still be blank."""
+    values = _validated(fields, partial=False, lenient=autosave and draft)
     author = authors.profile_of(author_id)  # before the write; nobody follows themselves
 
     def attempt(number: int) -> ArticleView:
@@ -210,10 +239,14 @@ def check_editable(slug: str, editor_id, *, lock: bool = False) -> Article:
     return article
 
 
-def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = None) -> ArticleView:
-    """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes."""
+def update_article(
+    slug: str, editor_id, fields: dict, *, draft: bool | None = None, autosave: bool = False
+) -> ArticleView:
+    """Change the given fields; `draft=False` publishes a draft, `draft=True` unpublishes.
+    Any pending revision is applied by this write, so it goes. `autosave` (a draft staying a
+    draft only): description and body may still be blank."""
     original = check_editable(slug, editor_id)
-    values = _validated(fields, partial=True)
+    values = _validated(fields, partial=True, lenient=bool(autosave and original.draft and draft))
     new_title = values.get("title", original.title)
     retitled = slugify(new_title) != slugify(original.title)
     author = authors.profile_of(editor_id)  # before the write
@@ -235,6 +268,10 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
                 # Publishing puts the article at the top of the lists, as a new one.
                 article.created_at = article.updated_at
             article.draft = draft
+            # The editor's Publish (or Save Draft) sends the pending edits: they are applied.
+            db.session.execute(
+                sa.delete(PendingRevision).where(PendingRevision.article_id == article.id)
+            )
         db.session.flush()
         favorited = bool(_favorited_among([article], editor_id))
         return _view(article, author, favorited=favorited)
@@ -243,11 +280,98 @@ def update_article(slug: str, editor_id, fields: dict, *, draft: bool | None = N
 
 
 def delete_article(slug: str, editor_id) -> None:
-    article = check_editable(slug, editor_id)
-    db.session.execute(sa.delete(ArticleSlug).where(ArticleSlug.article_id == article.id))
-    db.session.execute(sa.delete(Comment).where(Comment.article_id == article.id))
-    db.session.execute(sa.delete(Favorite).where(Favorite.article_id == article.id))
-    db.session.delete(article)  # its article_tags rows go with it
+    """Into the author's trash (ADR 0017): from now on a 404 for everyone, the author included,
+    until restored. Comments, favorites and any pending revision stay with it. The slug stays
+    taken, so a restore always gets its own address back."""
+    article = check_editable(slug, editor_id, lock=True)
+    article.deleted_at = now_ms()
+    db.session.commit()
+
+
+def restore_article(slug: str, author_id, retention: timedelta) -> ArticleView:
+    """Out of the trash, as it was; 404 if the author has no such article in the trash, or it
+    has been there longer than `retention` (the purge deletes it soon)."""
+    article = db.session.scalar(
+        sa.select(Article)
+        .where(
+            Article.slug == slug,
+            Article.author_id == account_uuid(author_id),
+            Article.deleted_at.is_not(None),
+        )
+        .with_for_update()
+    )
+    if article is None or as_utc(article.deleted_at) <= now_ms() - retention:
+        raise not_found()
+    article.deleted_at = None
+    db.session.commit()
+    return get_article(slug, author_id)
+
+
+def trash(author_id, retention: timedelta) -> list[Trashed]:
+    """The author's trashed articles still restorable, most recently deleted first."""
+    rows = db.session.scalars(
+        sa.select(Article)
+        .where(
+            Article.author_id == account_uuid(author_id),
+            Article.deleted_at > now_ms() - retention,
+        )
+        .order_by(Article.deleted_at.desc(), Article.id.desc())
+    )
+    return [
+        Trashed(row.slug, row.title, as_utc(row.deleted_at), as_utc(row.deleted_at) + retention)
+        for row in rows
+    ]
+
+
+def purge_trash(retention: timedelta) -> int:
+    """Delete for good every article trashed longer than `retention` ago (with its comments,
+    favorites, tags links and pending revision); returns how many."""
+    expired = list(
+        db.session.scalars(sa.select(Article).where(Article.deleted_at <= now_ms() - retention))
+    )
+    ids = [article.id for article in expired]
+    if ids:
+        # Explicitly: SQLite enforces no ON DELETE CASCADE unless told to.
+        for model in (Comment, Favorite, ArticleSlug):
+            db.session.execute(sa.delete(model).where(model.article_id.in_(ids)))
+        db.session.execute(sa.delete(PendingRevision).where(PendingRevision.article_id.in_(ids)))
+        for article in expired:
+            db.session.delete(article)  # its article_tags rows go with it
+    db.session.commit()
+    return len(ids)
+
+
+# --- pending revisions of published articles -----------------------------------------------
+
+
+def pending_revision(slug: str, author_id) -> Pending | None:
+    """The author's unpublished edits of their published article, if any."""
+    article = check_editable(slug, author_id)
+    row = db.session.get(PendingRevision, article.id)
+    if row is None:
+        return None
+    return Pending(row.title, row.description, row.body, list(row.tags), as_utc(row.saved_at))
+
+
+def save_pending_revision(slug: str, author_id, fields: dict) -> Pending:
+    """Keep edits of a published article without publishing them (autosave): the article and
+    every reader's page stay as they are. Lengths are checked; blanks wait for Publish."""
+    article = check_editable(slug, author_id, lock=True)
+    values = _validated(fields, partial=True, lenient=True)
+    row = db.session.get(PendingRevision, article.id) or PendingRevision(article_id=article.id)
+    row.title = values.get("title", article.title)
+    row.description = values.get("description", article.description)
+    row.body = values.get("body", article.body)
+    row.tags = values.get("tags", [tag.name for tag in article.tags])
+    row.saved_at = now_ms()
+    db.session.add(row)
+    db.session.commit()
+    return Pending(row.title, row.description, row.body, list(row.tags), as_utc(row.saved_at))
+
+
+def discard_pending_revision(slug: str, author_id) -> None:
+    article = check_editable(slug, author_id)
+    db.session.execute(sa.delete(PendingRevision).where(PendingRevision.article_id == article.id))
     db.session.commit()
 
 
@@ -343,11 +467,16 @@ def _bump_favorites(article: Article, delta: int) -> None:
     db.session.expire(article, ["favorites_count"])
 
 
-def _validated(fields: dict, *, partial: bool) -> dict[str, Any]:
+def _validated(fields: dict, *, partial: bool, lenient: bool = False) -> dict[str, Any]:
+    """`lenient` (autosaved work in progress): description and body may be blank; a draft
+    still needs its title (its slug and the drafts list are made of it)."""
     errors = FieldErrors()
     values: dict[str, Any] = {}
     for name in ("title", "description", "body"):
         if partial and name not in fields:
+            continue
+        if lenient and name != "title" and not str(fields.get(name) or "").strip():
+            values[name] = ""
             continue
         text = errors.required_text(fields, name, MAX_LENGTHS[name])
         if text is not None:
@@ -391,7 +520,7 @@ def _tags_named(names: Sequence[str]) -> list[Tag]:
 
 
 def _published() -> sa.Select:
-    return sa.select(Article).where(Article.draft.is_(False))
+    return sa.select(Article).where(Article.draft.is_(False), Article.deleted_at.is_(None))
 
 
 def _by_author(query: sa.Select, author_id: uuid.UUID) -> sa.Select:
@@ -405,7 +534,8 @@ def _favorited_by(query: sa.Select, user_id: uuid.UUID) -> sa.Select:
 
 
 def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
-    """The article row; 404 when unknown, or a draft and `viewer_id` is not its author."""
+    """The article row; 404 when unknown, in the trash (for everyone, its author included), or
+    a draft and `viewer_id` is not its author."""
     query = sa.select(Article).where(Article.slug == slug)
     if lock:  # and read the row as it is now, not as this session first loaded it
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -420,7 +550,9 @@ def visible_article(slug: str, viewer_id, *, lock: bool = False) -> Article:
 
 
 def _is_visible(article: Article, viewer_id) -> bool:
-    """Published, or a draft seen by its author."""
+    """Not in the trash, and published or a draft seen by its author."""
+    if article.deleted_at is not None:
+        return False
     return not article.draft or (
         viewer_id is not None and article.author_id == account_uuid(viewer_id)
     )

@@ -1,14 +1,14 @@
 """Article slug history: the slugs a published article had before it was retitled.
 
 Revision ID: 6c4e2a9d1f37
-Revises: 3b7d2e9c41a6
+Revises: 5d1c7a9e2b30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "6c4e2a9d1f37"
-down_revision = "3b7d2e9c41a6"
+down_revision = "5d1c7a9e2b30"
 branch_labels = None
 depends_on = None
 

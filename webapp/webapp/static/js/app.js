@@ -30,10 +30,29 @@
     });
   }
 
-  // Enter in the tag input adds a pill and never submits the form.
+  // A pill added or removed changes the article like typing does (autosave listens).
+  function tagsChanged(list) {
+    list.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function removePill(icon) {
+    var list = icon.closest("[data-tag-list]");
+    icon.closest(".tag-pill").remove();
+    tagsChanged(list);
+  }
+
   document.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (event.key === "Enter" && input.matches && input.matches("input.tag-input")) {
+    if (!input.matches) return;
+    // Publishing is explicit: the button, or Ctrl/Cmd+Enter anywhere in the editor.
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && input.closest("form.editor-form")) {
+      event.preventDefault();
+      var form = input.closest("form.editor-form");
+      form.requestSubmit(form.querySelector("[data-publish]"));
+      return;
+    }
+    // Enter in the tag input adds a pill and never submits the form.
+    if (event.key === "Enter" && input.matches("input.tag-input")) {
       event.preventDefault();
       var list = input.form.querySelector("[data-tag-list]");
       input.value.split(",").forEach(function (raw) {
@@ -41,11 +60,18 @@
         if (tag && currentTags(list).indexOf(tag) === -1) list.append(pillFor(tag));
       });
       input.value = "";
+      tagsChanged(list);
       return;
     }
-    if ((event.key === "Enter" || event.key === " ") && input.matches && input.matches("[data-tag-list] .ion-close-round")) {
+    if ((event.key === "Enter" || event.key === " ") && input.matches("[data-tag-list] .ion-close-round")) {
       event.preventDefault();
-      input.closest(".tag-pill").remove();
+      removePill(input);
+      return;
+    }
+    // Enter in the title, the description or on a checkbox saves now (autosave), never submits.
+    if (event.key === "Enter" && input.matches("form.editor-form input:not([type=hidden])")) {
+      event.preventDefault();
+      input.form.dispatchEvent(new Event("autosave-now"));
     }
   });
 
@@ -54,7 +80,131 @@
     var icon = event.target.closest && event.target.closest("[data-tag-list] .ion-close-round");
     if (icon) {
       event.preventDefault();
-      icon.closest(".tag-pill").remove();
+      removePill(icon);
+    }
+  });
+
+  // Times the server wrote in UTC, shown in the reader's own time zone.
+  function localTime(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
+    var moment = new Date(node.getAttribute("datetime"));
+    node.textContent = moment.toLocaleDateString([], { month: "long", day: "numeric" }) + ", " + localTime(moment);
+  });
+
+  // Autosave (ADR 0017): the editor's work goes to the server a few seconds after the last
+  // change, when Enter is pressed in a field, and when the page is hidden or left. A new
+  // article becomes a draft on its first save (once: the form's Idempotency-Key), and the page
+  // moves to its address. A published article's edits are kept unpublished until Publish.
+  var AUTOSAVE_DELAY_MS = 2000;
+  var editor = document.querySelector("form.editor-form[data-autosave-url]");
+  if (editor) {
+    var status = editor.querySelector("[data-autosave-status]");
+    var timer = null;
+    var inFlight = false;
+    var again = false;
+    var dirty = false;
+    var submitting = false;
+    // Where a new article's first save goes (it carries the form's Idempotency-Key).
+    var creatingUrl = editor.querySelector("input[name=idempotency_key]") ? editor.dataset.autosaveUrl : null;
+
+    var say = function (text) {
+      status.textContent = text;
+    };
+    var payload = function () {
+      return new FormData(editor);
+    };
+    var titled = function () {
+      return editor.elements.title.value.trim() !== "";
+    };
+    var adopt = function (reply) {
+      if (editor.getAttribute("action") !== reply.editUrl) {
+        editor.setAttribute("action", reply.editUrl);
+        history.replaceState(history.state, "", reply.editUrl);
+      }
+      editor.dataset.autosaveUrl = reply.autosaveUrl;
+    };
+    var save = function () {
+      clearTimeout(timer);
+      if (!dirty || submitting) return;
+      if (!titled()) {
+        say("Not saved yet: give the article a title");
+        return;
+      }
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      inFlight = true;
+      dirty = false;
+      say("Saving…");
+      fetch(editor.dataset.autosaveUrl, { method: "POST", body: payload(), credentials: "same-origin" })
+        .then(function (response) {
+          return response.json().then(function (reply) {
+            if (!response.ok) throw reply;
+            return reply;
+          });
+        })
+        .then(function (reply) {
+          adopt(reply);
+          say("Saved · " + localTime(reply.savedAt));
+        })
+        .catch(function (problem) {
+          dirty = true;
+          var why = problem && problem.messages ? ": " + problem.messages.join(", ") : "";
+          say("Not saved" + why);
+        })
+        .finally(function () {
+          inFlight = false;
+          if (again) {
+            again = false;
+            save();
+          }
+        });
+    };
+    var changed = function () {
+      dirty = true;
+      say("Unsaved changes");
+      clearTimeout(timer);
+      timer = setTimeout(save, AUTOSAVE_DELAY_MS);
+    };
+    // Leaving: what is not saved yet goes in a beacon (it outlives the page). A new article's
+    // first save still on its way is left alone: a second create could not share its key.
+    var flush = function () {
+      if (!dirty || submitting || !titled()) return;
+      if (inFlight && editor.dataset.autosaveUrl === creatingUrl) return;
+      if (navigator.sendBeacon(editor.dataset.autosaveUrl, payload())) dirty = false;
+    };
+
+    editor.addEventListener("input", changed);
+    editor.addEventListener("change", changed);
+    editor.addEventListener("autosave-now", save);
+    editor.addEventListener("submit", function () {
+      submitting = true;
+      clearTimeout(timer);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
+    window.addEventListener("pagehide", flush);
+    // Leaving with changes not yet saved asks first.
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !submitting) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
+  // Delete Article asks first, in a dialog (without JavaScript, the button opens a
+  // confirmation page instead).
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-opens-dialog]");
+    var dialog = opener && document.getElementById(opener.getAttribute("data-opens-dialog"));
+    if (dialog && dialog.showModal) {
+      event.preventDefault();
+      dialog.showModal();
     }
   });
 })();
