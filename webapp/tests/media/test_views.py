@@ -6,6 +6,9 @@ import uuid
 
 import pytest
 
+from titanium_common.caching import UNCHANGED_HEADER
+from webapp.media.service import STORAGE_KEY
+from webapp.media.storage import StorageUnavailable
 from webapp.profiles.client import Profile
 
 from .pictures import jpeg_with_gps, opened, picture
@@ -122,6 +125,7 @@ def test_an_editor_image_is_stored_and_its_markdown_returned(client, author):
     )
 
     assert response.status_code == 201
+    assert response.headers[UNCHANGED_HEADER] == "1"  # the edge cache keeps its pages
     image = response.get_json()["image"]
     name = MEDIA_URL.fullmatch(image["url"]).group(1)
     assert image["markdown"] == f"![My diagram]({image['url']})"
@@ -209,3 +213,45 @@ def test_a_served_image_is_inert_and_cached_for_ever(client, author):
 )
 def test_unknown_or_malformed_names_are_404(client, name):
     assert client.get(f"/media/{name}").status_code == 404
+
+
+class DownBucket:
+    """A backend whose every call fails as an unreachable bucket does."""
+
+    def put(self, name, data, content_type):
+        raise StorageUnavailable("connect timeout")
+
+    def get(self, name):
+        raise StorageUnavailable("connect timeout")
+
+
+@pytest.fixture
+def bucket_down(app, monkeypatch):
+    monkeypatch.setitem(app.extensions, STORAGE_KEY, DownBucket())
+
+
+def test_a_bucket_that_is_down_is_a_503_to_retry_when_reading(client, bucket_down):
+    assert client.get("/media/" + "a" * 64 + ".png").status_code == 503
+
+
+def test_a_bucket_that_is_down_is_an_inline_message_when_uploading(
+    client, auth_service, registered, author, bucket_down
+):
+    settings = client.post(
+        "/settings",
+        data=settings_form(registered, avatar=upload(picture(), "a.png")),
+        content_type="multipart/form-data",
+    )
+    editor = client.post(
+        "/media",
+        data={"image": upload(picture(), "a.png")},
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
+
+    assert settings.status_code == 422
+    assert "avatar cannot be stored right now; try again in a minute" in settings.data.decode()
+    assert editor.status_code == 503
+    assert editor.get_json() == {
+        "errors": {"image": ["cannot be stored right now; try again in a minute"]}
+    }

@@ -7,7 +7,7 @@ from titanium_common.api import error_response
 from webapp.media import service
 from webapp.media.images import REASONS, ImageRejected, rejection_message
 from webapp.media.storage import NAME, StorageUnavailable
-from webapp.ui import local_url, redirect_to
+from webapp.ui import changes_no_page, local_url, redirect_to
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -41,6 +41,7 @@ def serve(name: str):
 
 @bp.post("")
 @login_required
+@changes_no_page  # no page shows the image until an article or profile is saved with it
 def upload():
     """An image for an article. JavaScript (Accept: application/json) gets the Markdown to
     insert, or the RealWorld 422; a plain form goes back to the editor, which shows it."""
