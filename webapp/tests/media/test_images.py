@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import random
 import struct
 import zlib
 
@@ -124,3 +125,21 @@ def test_the_name_is_the_sha256_of_the_stored_bytes():
     image = reencode(picture("PNG"), LIMITS)
 
     assert image.name == hashlib.sha256(image.data).hexdigest() + ".png"
+
+
+def test_damaged_images_are_refused_or_cleaned_never_an_error():
+    """Random byte flips and truncations of real files: each is refused (ImageRejected) or
+    re-encoded; no decoder error or warning escapes (a warning is an error under pytest)."""
+    rnd = random.Random(11)
+    seeds = [picture(kind) for kind in ("JPEG", "PNG", "GIF", "WEBP")] + [jpeg_with_gps()]
+    for _ in range(300):
+        data = bytearray(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 8)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        if rnd.random() < 0.3:
+            data = data[: rnd.randrange(len(data))]
+        try:
+            image = reencode(bytes(data), LIMITS)
+        except ImageRejected:
+            continue
+        assert opened(image.data).format in {"JPEG", "PNG", "GIF", "WEBP"}

@@ -12,7 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 # Pillow format -> (file extension, Content-Type): the only kinds ever stored or served.
 FORMATS = {
@@ -86,7 +86,9 @@ def reencode(data: bytes, limits: Limits, avatar: bool = False) -> EncodedImage:
     if len(data) > limits.max_bytes:
         raise ImageRejected("bytes")
     with warnings.catch_warnings():
-        # Pillow's own bomb check warns (MAX_IMAGE_PIXELS) or raises (twice that); ours is lower.
+        # A damaged file's metadata makes Pillow warn (corrupt EXIF...): the metadata is dropped
+        # anyway. Its bomb check warns (MAX_IMAGE_PIXELS) or raises (twice that): refused.
+        warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             return _reencode(data, limits, avatar)
@@ -94,8 +96,9 @@ def reencode(data: bytes, limits: Limits, avatar: bool = False) -> EncodedImage:
             raise ImageRejected("pixels") from None
         except ImageRejected:
             raise
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-            # Not decodable as one of FORMATS (truncated, corrupt, or another kind of file).
+        except Exception:  # noqa: BLE001 - any decoder failure on untrusted bytes is a refusal
+            # Not decodable as one of FORMATS (truncated, corrupt, or another kind of file);
+            # Pillow raises UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError...
             raise ImageRejected("type") from None
 
 
