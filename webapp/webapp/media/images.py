@@ -96,7 +96,7 @@ def reencode(data: bytes, limits: Limits, avatar: bool = False) -> EncodedImage:
             raise ImageRejected("pixels") from None
         except ImageRejected:
             raise
-        except Exception:  # noqa: BLE001 - any decoder failure on untrusted bytes is a refusal
+        except Exception:  # any decoder failure on untrusted bytes is a refusal
             # Not decodable as one of FORMATS (truncated, corrupt, or another kind of file);
             # Pillow raises UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError...
             raise ImageRejected("type") from None
