@@ -86,6 +86,7 @@ fi
 
 echo "==> secrets (scripts/make-secrets.sh local, generated for this throwaway cluster only)"
 kubectl create namespace redis --dry-run=client -o yaml | kubectl apply -f -
+kubectl create namespace minio --dry-run=client -o yaml | kubectl apply -f -
 # Once per cluster: a second set would change the Redis password under a running Redis.
 if ! kubectl -n "${namespace}" get secret titanium-redis >/dev/null 2>&1; then
   scripts/make-secrets.sh local | kubectl apply -f -
@@ -101,6 +102,9 @@ platform istio-ingressgateway --set labels.istio=ingressgateway \
 platform cloudnative-pg
 platform redis --set architecture=standalone --set auth.existingSecret=redis-auth \
   --set auth.existingSecretPasswordKey=password --set master.persistence.enabled=false
+platform minio --set mode=standalone --set auth.existingSecret=minio-auth \
+  --set auth.rootUserSecretKey=root-user --set auth.rootPasswordSecretKey=root-password \
+  --set defaultBuckets=titanium-media --set persistence.enabled=false
 helm upgrade --install prometheus-operator-crds prometheus-operator-crds \
   --repo https://prometheus-community.github.io/helm-charts --version 16.0.1 \
   --namespace monitoring --create-namespace --wait

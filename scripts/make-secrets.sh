@@ -71,6 +71,14 @@ else
   secret redis redis-auth Opaque password "$(printf '%s' "${redis_password}" | b64)"
   in_cluster_url="redis://:${redis_password}@redis-master.redis.svc.cluster.local:6379/0"
   secret "${namespace}" titanium-redis Opaque url "$(printf '%s' "${in_cluster_url}" | b64)"
+  # The in-cluster MinIO add-on (namespace minio) and the webapp's credentials for its uploads
+  # (prod: the S3 bucket, reached with the service account's IAM role, no Secret).
+  minio_user="titanium-$(openssl rand -hex 4 | tr -d '\n')"
+  minio_password="$(random_hex)"
+  secret minio minio-auth Opaque root-user "$(printf '%s' "${minio_user}" | b64)" \
+    root-password "$(printf '%s' "${minio_password}" | b64)"
+  secret "${namespace}" webapp-media-s3 Opaque access-key-id "$(printf '%s' "${minio_user}" | b64)" \
+    secret-access-key "$(printf '%s' "${minio_password}" | b64)"
 fi
 
 if [[ "${env}" != local ]]; then

@@ -8,6 +8,7 @@ same rule to paths and queries before it forwards anything.
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 NOT_ALLOWED = "contains characters that are not allowed"
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -18,6 +19,21 @@ MAX_JSON_DEPTH = 32
 def is_clean(value: str) -> bool:
     """Whether `value` holds none of the refused characters."""
     return _FORBIDDEN.search(value) is None
+
+
+NOT_A_WEB_URL = "must be an http or https URL"
+
+
+def is_web_url(value: str) -> bool:
+    """Whether a URL typed by hand (a profile image) is empty or an absolute http(s) address:
+    never javascript:, data: or a relative path a browser would resolve against our pages."""
+    if not value:
+        return True
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def too_long(limit: int) -> str:

@@ -603,8 +603,9 @@ def _kps_namespaces(values, release_namespace):
 
 
 def _own_namespace(values, release_namespace):
-    # loki 6.23.0, alloy 0.10.1, cloudnative-pg 0.23.0, bitnami redis 20.6.1: every template's
-    # namespace is `namespaceOverride` or `.Release.Namespace` (their `*.namespace` helpers).
+    # loki 6.23.0, alloy 0.10.1, cloudnative-pg 0.23.0, bitnami redis 20.6.1 and minio 14.6.7:
+    # every template's namespace is `namespaceOverride` or `.Release.Namespace` (their
+    # `*.namespace` helpers; bitnami's is common.names.namespace).
     return {_release_namespace(values, release_namespace)}
 
 
@@ -618,6 +619,7 @@ UPSTREAM_NAMESPACES = {
     ("alloy", "0.10.1"): _own_namespace,
     ("cloudnative-pg", "0.23.0"): _own_namespace,
     ("redis", "20.6.1"): _own_namespace,
+    ("minio", "14.6.7"): _own_namespace,
 }
 
 # Pods of upstream charts that need more than the restricted level, as their templates make

@@ -65,8 +65,15 @@ def revocation_feed(revocation_feed_session):
 
 
 @pytest.fixture(scope="session")
-def app_settings(fake_user_service_session, revocation_feed_session):
+def media_dir(tmp_path_factory):
+    """Where the tests' app keeps uploaded images (the file backend)."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def app_settings(fake_user_service_session, revocation_feed_session, media_dir):
     return {
+        "MEDIA_STORAGE_URL": f"file://{media_dir}",
         "SECRET_KEY": TEST_SECRET_KEY,
         "PUBLIC_URL": PUBLIC_URL,
         "USER_SERVICE_URL": fake_user_service_session.url,

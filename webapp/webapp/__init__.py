@@ -17,6 +17,8 @@ from webapp.extensions import db, migrate
 from webapp.feeds.views import bp as feeds_bp
 from webapp.home.views import bp as home_bp
 from webapp.internal.views import bp as internal_bp
+from webapp.media import service as media
+from webapp.media.views import bp as media_bp
 from webapp.profile.views import bp as profile_bp
 from webapp.seed import cli as seed_cli
 from webapp.settings import SETTINGS
@@ -43,9 +45,18 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     identity.init_app(app)
     pages.init_app(app)
     errors.init_app(app)
+    media.init_app(app)
     for blueprint in (api_articles_bp, api_comments_bp, api_tags_bp, internal_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (home_bp, accounts_bp, article_bp, editor_bp, profile_bp, feeds_bp):
+    for blueprint in (
+        home_bp,
+        accounts_bp,
+        article_bp,
+        editor_bp,
+        profile_bp,
+        feeds_bp,
+        media_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(trash_bp)
     seed_cli.init_app(app)

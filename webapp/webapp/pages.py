@@ -66,7 +66,9 @@ def _init_request_hooks(app: Flask, security_headers: dict[str, str]) -> None:
 
     @app.after_request
     def page_headers(response: Response) -> Response:
-        response.headers.update(security_headers)
+        # setdefault: a view with stricter headers of its own (media.serve) keeps them.
+        for name, value in security_headers.items():
+            response.headers.setdefault(name, value)
         if is_page_request():
             _set_cache_headers(response)
         return response

@@ -14,6 +14,49 @@ from titanium_common.settings import (
 
 SERVICE = "webapp"
 
+
+def media_settings() -> list[Setting]:
+    """Uploaded images (avatars, images in articles): limits and where they are kept
+    (webapp/media/storage.py, docs/adr/0018-image-uploads-and-media-storage.md)."""
+    return [
+        Setting(
+            "MEDIA_STORAGE_URL",
+            "",
+            "where uploaded images are kept: empty for the folder `media` in TITANIUM_VAR_DIR, "
+            "`file:<folder>`, or `s3://<bucket>[/<prefix>]` (S3, or MinIO with S3_ENDPOINT_URL)",
+            SERVICE,
+        ),
+        Setting(
+            "S3_ENDPOINT_URL",
+            "",
+            "an S3-compatible server (MinIO) for an s3:// MEDIA_STORAGE_URL; empty: AWS S3. "
+            "Credentials: the pod's IAM role, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+            SERVICE,
+        ),
+        Setting("S3_REGION", "", "the bucket's region (empty: boto3's default)", SERVICE),
+        Setting(
+            "S3_TIMEOUT_SECONDS",
+            5.0,
+            "give up connecting to, or waiting for, the bucket after this long",
+            SERVICE,
+        ),
+        # Below the 2 MiB request body webapp and the gateway accept, form fields included.
+        Setting(
+            "MEDIA_MAX_BYTES",
+            3 * 512 * 1024,
+            "the largest image file accepted for upload, in bytes",
+            SERVICE,
+        ),
+        # A decompression bomb is a small file with a huge canvas: refused before it is decoded.
+        Setting(
+            "MEDIA_MAX_PIXELS",
+            25_000_000,
+            "the most pixels an uploaded image may have (all frames of an animation together)",
+            SERVICE,
+        ),
+    ]
+
+
 SETTINGS = [
     *server_settings(port=8081),
     *database_settings(),
@@ -63,4 +106,5 @@ SETTINGS = [
         "`flask --app webapp trash purge` deletes older ones for good",
         SERVICE,
     ),
+    *media_settings(),
 ]

@@ -11,15 +11,21 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, make_response, request, url_for
 
 from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.text import NOT_A_WEB_URL
 
 PAGE_SIZE = 10
 # Far beyond any real list; keeps (page - 1) * PAGE_SIZE within every database's integers.
 MAX_PAGE = 100_000
 DEFAULT_AVATAR = "default-avatar.svg"
+# Files, not pages: they set their own cache headers (an uploaded image is immutable).
+FILE_ENDPOINTS = {None, "static", "media.serve"}
 # JSON, not pages: the public API and what other services deliver (auth_service's outbox).
 JSON_PREFIXES = ("/api/", "/internal/")
 # auth_service's keys mapped to what a person should read.
-FRIENDLY_ERRORS = {("credentials", "invalid"): "email or password is invalid"}
+FRIENDLY_ERRORS = {
+    ("credentials", "invalid"): "email or password is invalid",
+    ("image", NOT_A_WEB_URL): "Profile picture URL must start with http:// or https://",
+}
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -29,8 +35,8 @@ def public_url(endpoint: str, **values) -> str:
 
 
 def is_page_request() -> bool:
-    """A request for a page of the web UI (not the JSON API, not a static file)."""
-    return request.endpoint not in {None, "static"} and not is_json_request()
+    """A request for a page of the web UI (not the JSON API, not a static or uploaded file)."""
+    return request.endpoint not in FILE_ENDPOINTS and not is_json_request()
 
 
 def is_json_request() -> bool:

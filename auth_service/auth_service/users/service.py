@@ -20,7 +20,15 @@ from auth_service.passwords import passwords
 from auth_service.throttle import client_limit, login_throttle
 from auth_service.tokens.revocations import end_sessions_and_tokens
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors
-from titanium_common.text import EMAIL_MAX, NOT_ALLOWED, PROFILE_LIMITS, USERNAME_MAX, is_clean
+from titanium_common.text import (
+    EMAIL_MAX,
+    NOT_A_WEB_URL,
+    NOT_ALLOWED,
+    PROFILE_LIMITS,
+    USERNAME_MAX,
+    is_clean,
+    is_web_url,
+)
 
 TAKEN = "has already been taken"
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
@@ -104,6 +112,8 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
     for field in ("bio", "image"):
         if field in data:
             changes[field] = errors.optional_text(data, field, PROFILE_LIMITS[field])
+    if changes.get("image") and not is_web_url(changes["image"]):
+        errors.add("image", NOT_A_WEB_URL)  # javascript:, data: ... never reach a profile
     errors.raise_if_any()
     _raise_if_taken(email=changes.get("email"), username=changes.get("username"), exclude=account)
 

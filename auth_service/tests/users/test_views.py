@@ -117,9 +117,11 @@ def test_update_refuses_control_characters_and_lone_surrogates(client, users, fi
 @pytest.mark.parametrize(("field", "limit"), [("bio", 1000), ("image", 2000)])
 def test_update_profile_fields_have_limits(client, users, field, limit):
     headers = users.register()["headers"]
-    accepted = client.put("/api/user", json={"user": {field: "x" * limit}}, headers=headers)
+    start = "https://img.test/" if field == "image" else ""
+    longest = start + "x" * (limit - len(start))
+    accepted = client.put("/api/user", json={"user": {field: longest}}, headers=headers)
     assert accepted.status_code == 200
-    response = client.put("/api/user", json={"user": {field: "x" * (limit + 1)}}, headers=headers)
+    response = client.put("/api/user", json={"user": {field: longest + "x"}}, headers=headers)
     assert response.status_code == 422
     assert response.json == {"errors": {field: [f"is too long (maximum is {limit} characters)"]}}
 
@@ -253,6 +255,40 @@ def test_update_is_partial_and_keeps_other_fields(client, users):
     assert updated["image"] == "https://img.test/a.png"
     assert updated["email"] == user["email"]
     assert client.get("/api/user", headers=user["headers"]).json["user"]["bio"] == "I write things"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "data:image/svg+xml,<svg onload=alert(1)>",
+        "vbscript:msgbox(1)",
+        "//evil.test/a.png",
+        "/static/a.png",
+        "https:no-host",
+        "http://[::1",
+    ],
+)
+def test_update_refuses_an_image_that_is_not_an_http_url(client, users, image):
+    user = users.register()
+    users.update(user, image="https://img.test/kept.png")
+
+    response = users.update(user, image=image)
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"image": ["must be an http or https URL"]}}
+    stored = client.get("/api/user", headers=user["headers"]).json["user"]
+    assert stored["image"] == "https://img.test/kept.png"
+
+
+@pytest.mark.parametrize("image", ["http://img.test/a.png", "HTTPS://IMG.TEST/A.PNG"])
+def test_update_takes_http_and_https_images(users, image):
+    response = users.update(users.register(), image=image)
+
+    assert response.status_code == 200
+    assert response.json["user"]["image"] == image
 
 
 @pytest.mark.parametrize("empty", ["", None])

@@ -64,6 +64,21 @@ module "redis" {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Uploaded images: a private bucket the webapp's service account reads and writes (IRSA)
+# ---------------------------------------------------------------------------------------------
+module "media" {
+  source = "../../modules/media-bucket"
+
+  name                    = "${local.name}-media-${data.aws_caller_identity.current.account_id}"
+  oidc_provider_arn       = module.eks.oidc_provider_arn
+  service_account         = "${local.app_namespace}:webapp"
+  prefix                  = "media"
+  noncurrent_version_days = 30
+}
+
+data "aws_caller_identity" "current" {}
+
+# ---------------------------------------------------------------------------------------------
 # In the cluster: namespaces, quotas, Argo CD and the root Application
 # ---------------------------------------------------------------------------------------------
 module "namespaces" {

@@ -23,6 +23,16 @@ output "redis_auth_secret_arn" {
   value       = module.redis.auth_secret_arn
 }
 
+output "media_bucket" {
+  description = "Bucket of uploaded images: the webapp's MEDIA_STORAGE_URL is s3://<this>/media."
+  value       = module.media.bucket
+}
+
+output "webapp_media_role_arn" {
+  description = "IAM role of the webapp's service account (its eks.amazonaws.com/role-arn annotation)."
+  value       = module.media.role_arn
+}
+
 output "root_application" {
   description = "Root Application Argo CD syncs this cluster from."
   value       = module.argocd.root_application

@@ -5,9 +5,13 @@ import math
 from flask import Blueprint, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from titanium_common.text import NOT_A_WEB_URL, is_web_url
 from webapp import authors, sessions
 from webapp.accounts import client
 from webapp.identity import SignedInUser
+from webapp.media import service as media
+from webapp.media.images import ImageRejected
+from webapp.media.storage import StorageUnavailable
 from webapp.models import account_uuid
 from webapp.profiles.client import Profile
 from webapp.ui import changes_no_page, error_lines, redirect_to
@@ -101,19 +105,39 @@ def settings():
         account = client.current_account(current_user.id)
         return render_template("accounts/settings.html", form=account, errors=[])
     form = {name: request.form.get(name, "") for name in ("image", "username", "bio", "email")}
+    if problems := _take_image(form):
+        return _settings_form(form, problems)
     changes = _settings_changes(form)
     try:
         account = client.update_account(current_user.id, changes)
     except client.AuthRejected as rejection:
-        html = render_template(
-            "accounts/settings.html", form=form, errors=error_lines(rejection.errors)
-        )
-        return html, UNPROCESSABLE
+        return _settings_form(form, rejection.errors)
     _keep_copy(current_user.id, account)
     if "password" in changes:
         # auth_service ended every session and token of the account; this one goes on.
         sessions.keep_after_own_change(*client.signed_in_as(account))
     return redirect_to(url_for("profile.articles", username=account["username"]))
+
+
+def _settings_form(form: dict, errors: dict[str, list[str]]):
+    html = render_template("accounts/settings.html", form=form, errors=error_lines(errors))
+    return html, UNPROCESSABLE
+
+
+def _take_image(form: dict) -> dict[str, list[str]]:
+    """An uploaded avatar (field `avatar`) becomes the profile's image URL; a typed URL must be
+    http(s). Returns the problems (RealWorld shape), found before anything is sent."""
+    upload = request.files.get("avatar")
+    if upload is not None and upload.filename:
+        try:
+            form["image"] = media.media_url(media.store_upload(upload, avatar=True))
+        except ImageRejected as rejection:
+            return {"avatar": [rejection.message(media.limits())]}
+        except StorageUnavailable:
+            return {"avatar": [media.UNAVAILABLE]}
+    if not is_web_url(form["image"].strip()):
+        return {"image": [NOT_A_WEB_URL]}
+    return {}
 
 
 def _settings_changes(form: dict) -> dict:
