@@ -123,3 +123,23 @@ def test_sign_in_to_comment_returns_to_the_article(visitor: Page, someone_else: 
 
     expect(visitor).to_have_url(path_is(f"/article/{slug}"))
     expect(visitor.get_by_label("Your comment")).to_be_visible()
+
+
+def test_settings_refuse_a_new_password_without_the_current_one(visitor: Page):
+    person = sign_up(visitor)
+    visitor.goto("/settings")
+    visitor.get_by_label("New password").fill("a password nobody confirmed")
+    visitor.get_by_role("button", name="Update Settings").click()
+
+    expect(visitor).to_have_url(path_is("/settings"))
+    expect(visitor.locator("ul.error-messages li")).to_have_text(
+        ["current password can't be blank"]
+    )
+    visitor.get_by_label("New password").fill("a password nobody confirmed")
+    visitor.get_by_label("Current password").fill("not the password")
+    visitor.get_by_role("button", name="Update Settings").click()
+    expect(visitor.locator("ul.error-messages li")).to_have_text(["current password is wrong"])
+
+    visitor.get_by_role("button", name="Or click here to logout").click()
+    sign_in(visitor, person.email, PASSWORD)  # the password is unchanged
+    expect(navbar_profile_link(visitor, person)).to_be_visible()
