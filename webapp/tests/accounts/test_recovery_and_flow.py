@@ -148,11 +148,13 @@ def test_an_unverified_account_sees_the_notice_and_can_resend(client, person, mo
     monkeypatch.setattr(auth_client, "resend_verification", sent.append)
 
     assert b"Please verify your email" in client.get("/").data
-    response = client.post("/verify-email/resend", data={"next": "/settings"})
+    assert b'href="/verify-email/resend"' in client.get("/").data
+    assert b"Send me a new link" in client.get("/verify-email/resend").data
+    response = client.post("/verify-email/resend")
 
-    assert response.headers["Location"] == "/settings"
+    assert response.headers["Location"] == "/"
     assert sent == [person["id"]]
-    assert b"We sent a new confirmation link" in client.get("/settings").data
+    assert b"We sent a new confirmation link" in client.get("/").data
 
 
 def test_the_verification_link_confirms_and_ends_the_notice(client, person, monkeypatch):

@@ -23,7 +23,6 @@ from webapp.profiles.client import Profile
 from webapp.ui import (
     changes_no_page,
     error_lines,
-    local_url,
     redirect_to,
     remember_destination,
     take_destination,
@@ -288,13 +287,16 @@ def verify_email():
     return redirect_to("/")
 
 
-@bp.post("/verify-email/resend")
+@bp.route("/verify-email/resend", methods=["GET", "POST"])
 @login_required
 @changes_no_page
 def resend_verification():
+    """The notice links here (a form on every page would be one more CSRF field on each)."""
+    if request.method == "GET":
+        return render_template("accounts/resend.html")
     client.resend_verification(current_user.id)
     flash("We sent a new confirmation link to your email.")
-    return redirect_to(local_url(request.form.get("next"), "/"))
+    return redirect_to("/")
 
 
 bp.add_app_template_global(lambda: session.get(UNVERIFIED_KEY, False), "email_unverified")
