@@ -114,3 +114,24 @@ def test_registration_answers_while_smtp_hangs(app, client, monkeypatch):
     for thread in list(app.extensions.get("mail_threads", ())):
         thread.join(10)
     listener.close()
+
+
+def test_a_reset_request_answers_at_once_for_an_account_while_smtp_hangs(app, client, monkeypatch):
+    """The known email's mail goes out after the reply: its answer takes no longer than an
+    unknown email's, even when the SMTP server never answers (timing tells nothing)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    registered = client.post("/api/users", json={"user": new_user()}).json["user"]
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT_SECONDS", 3.0)
+
+    started = time.monotonic()
+    response = client.post(
+        "/internal/password-resets/requests", json={"user": {"email": registered["email"]}}
+    )
+    assert response.status_code == 202
+    assert time.monotonic() - started < 1.0
+    for thread in list(app.extensions.get("mail_threads", ())):
+        thread.join(10)
+    listener.close()
