@@ -67,6 +67,14 @@ def base_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("local_stack_url")
 
 
+@pytest.fixture
+def mail_dir(request: pytest.FixtureRequest, base_url: str) -> Path:
+    """The folder the local stack's mail lands in; a deployment's mail is not ours to read."""
+    if os.environ.get(DEPLOYMENT_VARIABLE):
+        pytest.skip("reads the mail the local stack writes under its var dir")
+    return request.getfixturevalue("local_mail_dir")
+
+
 @pytest.fixture(params=[True, False], ids=["javascript-on", "javascript-off"])
 def javascript(request: pytest.FixtureRequest) -> bool:
     """Runs a flow that exists without JavaScript twice: with it and with it turned off."""

@@ -25,8 +25,13 @@ LOCAL_STACK_ENV = {
     "OUTBOX_RELAY_INTERVAL_SECONDS": "0.2",
     "RATE_LIMIT_REQUESTS": "0",
     "REGISTRATIONS_PER_CLIENT": "0",
+    "PASSWORD_RESETS_PER_CLIENT": "0",
+    # A password reset ends API tokens within one poll of the revocation feed: a short one.
+    "REVOCATION_POLL_SECONDS": "1",
     "LOG_LEVEL": "WARNING",
 }
+# The running stack's var dir (its mail folder is where a mail without MAIL_URL goes).
+STACK_VAR_DIR: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +53,19 @@ def local_stack_url(tmp_path_factory: pytest.TempPathFactory):
     shutil.rmtree(STACK_LOG_DIR, ignore_errors=True)
     STACK_LOG_DIR.mkdir(parents=True)
     stack = launch(config, STACK_LOG_DIR)
+    STACK_VAR_DIR.append(config.var_dir)
     try:
         yield stack.url
     finally:
         stack.shutdown(drop_databases=True)
         if config.redis_url:
             forget_redis_namespace(config.redis_url, config.redis_namespace)
+
+
+@pytest.fixture(scope="session")
+def local_mail_dir(local_stack_url) -> Path:
+    """Where the local stack's auth_service writes each mail as a .eml file (no MAIL_URL)."""
+    return STACK_VAR_DIR[-1] / "mail"
 
 
 def forget_redis_namespace(redis_url: str, namespace: str) -> None:

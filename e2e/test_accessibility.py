@@ -14,7 +14,14 @@ LABELLED_FIELDS = {
     "/login": ("Email", "Password"),
     "/search": ("Search articles",),
     "/editor": ("Title", "Description", "Body", "Tags"),
-    "/settings": ("Profile picture URL", "Username", "Bio", "Email", "New password"),
+    "/settings": (
+        "Profile picture URL",
+        "Username",
+        "Bio",
+        "Email",
+        "New password",
+        "Current password",
+    ),
 }
 UNLABELLED_FIELDS_JS = """() => Array.from(
     document.querySelectorAll('main input:not([type=hidden]), main textarea, main select')

@@ -269,6 +269,7 @@ def test_author_updates_settings_and_signs_in_with_the_new_password(visitor: Pag
     visitor.get_by_label("Bio").fill(bio)
     visitor.get_by_label("Email").fill(new_email)
     visitor.get_by_label("New password").fill(new_password)
+    visitor.get_by_label("Current password").fill(person.password)
     visitor.get_by_role("button", name="Update Settings").click()
 
     expect(visitor).to_have_url(path_is(f"/profile/{person.username}"))

@@ -39,6 +39,7 @@ def test_changing_the_password_signs_the_other_browser_out(visitor: Page, someon
 
     visitor.goto("/settings")
     visitor.get_by_label("New password").fill("a brand new passphrase")
+    visitor.get_by_label("Current password").fill(PASSWORD)
     visitor.get_by_role("button", name="Update Settings").click()
 
     expect(visitor).to_have_url(path_is(f"/profile/{person.username}"))

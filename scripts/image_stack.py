@@ -274,9 +274,9 @@ def values_of(service: str) -> dict:
         load_yaml(SERVICE_CHART / "values" / ENVIRONMENT / f"{service}.yaml"),
     )
     overrides = {"smokeTest": {"url": SMOKE_TEST_URL}}
-    if service == "webapp":
+    if service in {"webapp", "auth-service"}:
         # Readers reach this stack at BASE_URL (the gateway's port stands in for the ingress's
-        # titanium.local), so that is the address its links must carry.
+        # titanium.local), so that is the address its links (and mail's) must carry.
         overrides["env"] = {"PUBLIC_URL": BASE_URL}
     return deep_merge(values, overrides)
 

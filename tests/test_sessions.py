@@ -22,7 +22,9 @@ def sign_in_as(stack, username: str) -> Browser:
 
 
 def change_password(browser: Browser, username: str) -> None:
-    response = browser.submit("/settings", "/settings", password="a brand new passphrase")
+    response = browser.submit(
+        "/settings", "/settings", password="a brand new passphrase", current_password=PASSWORD
+    )
     assert response.status_code == 303, response.text[:500]
     assert response.headers["Location"] == f"/profile/{username}"
 

@@ -13,6 +13,7 @@ from auth_service.tokens import cli as keys_cli
 from auth_service.tokens import keys
 from auth_service.tokens.views import bp as tokens_bp
 from auth_service.users import cli as users_cli
+from auth_service.users.recovery import bp as recovery_bp
 from auth_service.users.views import bp as users_bp
 from titanium_common.api import register_json_errors
 from titanium_common.service import create_service_app
@@ -37,6 +38,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     register_json_errors(app)
     app.register_blueprint(users_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(recovery_bp)
     keys_cli.init_app(app)
     outbox_cli.init_app(app)
     users_cli.init_app(app)

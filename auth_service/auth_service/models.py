@@ -1,6 +1,7 @@
 """Accounts (owned here), the outbox of profile changes owed to the services that keep copies,
-the Idempotency-Keys of registrations, and the feed of token revocations the gateway and webapp
-read."""
+the Idempotency-Keys of registrations, the feed of token revocations the gateway and webapp
+read, the single-use links sent by mail (password resets, email verification) and the mail
+outbox."""
 
 import uuid
 from datetime import UTC, datetime
@@ -35,6 +36,9 @@ class Account(db.Model):
     # Every token and web session carries the version it was signed in at; raising it ends
     # every one signed before (tokens/revocations.py).
     token_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Set when the owner opened the link of a verification mail (or of a reset mail, which
+    # proves the same); None: unverified. Accounts from before verification existed stay None.
+    email_verified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -98,3 +102,44 @@ class TokenRevocation(db.Model):
     token_version: Mapped[int] = mapped_column()
     # The feed's only query: everything since a moment, oldest first.
     created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+
+
+class AccountLink(db.Model):
+    """A link sent by mail (users.links): only a hash of its random token is kept. Good once,
+    until `expires_at`, and (a reset) only while the account's token version is unchanged."""
+
+    __tablename__ = "account_links"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # "reset" or "verify"
+    token_version: Mapped[int] = mapped_column()  # the account's, when the link was made
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class MailMessage(db.Model):
+    """A mail to send (mail.py), written in the transaction that wants it sent."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.Index(
+            "ix_mail_outbox_pending",
+            "id",
+            postgresql_where=sa.text("sent_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column()

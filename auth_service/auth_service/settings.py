@@ -105,4 +105,52 @@ SETTINGS = [
         SERVICE,
     ),
     Setting("RELAY_METRICS_PORT", 9102, "the outbox relay's Prometheus port (0: off)", SERVICE),
+    # Mail (mail.py): password-reset and verification links.
+    Setting(
+        "MAIL_URL",
+        "",
+        "SMTP server for outgoing mail: smtp://[user:password@]host[:port] (smtp+starttls:// "
+        "or smtps:// for TLS); empty: each mail is written as a .eml file in MAIL_DIR",
+        SERVICE,
+    ),
+    Setting(
+        "MAIL_DIR",
+        "",
+        "where mail goes when MAIL_URL is empty; empty: mail/ in the var dir",
+        SERVICE,
+    ),
+    Setting("MAIL_FROM", "Titanium <no-reply@titanium.local>", "sender of every mail", SERVICE),
+    Setting(
+        "MAIL_TIMEOUT_SECONDS",
+        10.0,
+        "longest wait for the SMTP server (sending never delays a request: mail goes out "
+        "after the commit, retried by the outbox relay)",
+        SERVICE,
+    ),
+    Setting(
+        "PUBLIC_URL",
+        "http://127.0.0.1:8080",
+        "the address readers use (scheme and host): absolute links (canonical, og:url, RSS, "
+        "sitemap; auth_service: the links in mail); https also makes the session cookie Secure "
+        "and sends HSTS",
+        SERVICE,
+    ),
+    Setting(
+        "PASSWORD_RESET_TTL_SECONDS",
+        3600,
+        "how long a password-reset link works (once)",
+        SERVICE,
+    ),
+    Setting(
+        "EMAIL_VERIFICATION_TTL_SECONDS",
+        7 * 86400,
+        "how long an email-verification link works",
+        SERVICE,
+    ),
+    Setting(
+        "PASSWORD_RESETS_PER_CLIENT",
+        10,
+        "reset-link requests per client address per registration window (0: no limit)",
+        SERVICE,
+    ),
 ]

@@ -143,6 +143,14 @@ def init_app(app: Flask) -> None:
             field="registration",
             message="too many sign-ups from this address, try again later",
         ),
+        "password_reset": ClientLimit(
+            counters,
+            "password-resets",
+            limit=config["PASSWORD_RESETS_PER_CLIENT"],
+            window_seconds=config["REGISTRATION_WINDOW_SECONDS"],
+            field="email",
+            message="too many reset requests from this address, try again later",
+        ),
     }
 
 

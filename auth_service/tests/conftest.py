@@ -43,6 +43,8 @@ def app_settings(tmp_path_factory):
         "USER_SERVICE_URL": UNREACHABLE_URL,
         "WEBAPP_URL": UNREACHABLE_URL,
         "RELAY_METRICS_PORT": 0,
+        "MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
+        "PUBLIC_URL": "https://blog.example.test",
         **CHEAP_ARGON2,
     }
 
@@ -189,3 +191,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def mail_sent_by_the_end_of_the_test(app):
+    """Mail goes out in background threads (auth_service.mail): each test's threads finish
+    within it, so none writes or sends under the next test's settings."""
+    yield
+    for thread in list(app.extensions.get("mail_threads", ())):
+        thread.join(10)

@@ -33,7 +33,7 @@ def test_openapi_document_is_valid_and_covers_every_route(client, app):
     routes = {
         rule.rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in {"users", "tokens"}
+        if rule.endpoint.split(".")[0] in {"users", "tokens", "recovery"}
     }
     assert routes == set(document["paths"])
 

@@ -24,3 +24,6 @@ USER_ID_HEADER = "X-Titanium-User-Id"
 # keeps copies of profiles (webapp) can keep this one in order with the outbox's snapshots.
 PROFILE_VERSION_HEADER = "X-Titanium-Profile-Version"
 CLIENT_ADDRESS_HEADER = "X-Titanium-Client-Address"
+# On auth_service's User replies: "1" when the account's email is verified, else "0" (webapp
+# shows the unverified a notice; the RealWorld User object has no such field).
+EMAIL_VERIFIED_HEADER = "X-Titanium-Email-Verified"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from titanium_common.identity import USER_ID_HEADER
 from webapp.accounts import client as auth_client
 from webapp.extensions import db
+from webapp.upstream import UpstreamUnavailable
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 PUBLIC_URL = "http://blog.titanium.test"
@@ -87,6 +88,8 @@ class FakeAuthService:
         self.rejection: auth_client.AuthRejected | None = None
         # False: the outbox's events are late (the relay is behind): only the replies tell.
         self.delivers = True
+        self.keys: dict[str, str] = {}  # Idempotency-Key -> email
+        self.times_out_after_write = False
 
     def _deliver(self, account: dict) -> None:
         version = self.versions[account["id"]] = self.versions.get(account["id"], 0) + 1
@@ -104,11 +107,14 @@ class FakeAuthService:
             "id": account["id"],
             "version": self.versions[account["id"]],  # the profile's (X-Titanium-Profile-Version)
             "token_version": account["token_version"],  # what its token would carry
+            "verified": account.get("verified", False),  # X-Titanium-Email-Verified
         }
 
-    def register(self, username, email, password):
+    def register(self, username, email, password, idempotency_key=None):
         self.sent.append(("register", {"username": username, "email": email, "password": password}))
         self._raise_if_told()
+        if idempotency_key and idempotency_key in self.keys:  # auth_service's replay
+            return self._user(self.accounts[self.keys[idempotency_key]])
         if email in self.accounts:
             raise auth_client.AuthRejected(409, {"email": ["has already been taken"]})
         profile = self.user_service.create(username)
@@ -117,6 +123,11 @@ class FakeAuthService:
             "bio": None, "image": None, "token_version": 1,
         }  # fmt: skip
         self._deliver(self.accounts[email])
+        if idempotency_key:
+            self.keys[idempotency_key] = email
+        if self.times_out_after_write:  # done, but the reply never arrives
+            self.times_out_after_write = False
+            raise UpstreamUnavailable("auth_service", "ReadTimeout")
         return self._user(self.accounts[email])
 
     def login(self, email, password):
@@ -130,10 +141,16 @@ class FakeAuthService:
     def current_account(self, account_id):
         return self._user(self._by_id(account_id))
 
-    def update_account(self, account_id, changes):
+    def update_account(self, account_id, changes, current_password=None):
         self.sent.append(("update", changes))
         self._raise_if_told()
         account = self._by_id(account_id)
+        # auth_service's check (ADR 0019): the current password for an email or password change
+        if (
+            changes.get("email", account["email"]) != account["email"] or "password" in changes
+        ) and (current_password != account["password"]):
+            message = "can't be blank" if not current_password else "is wrong"
+            raise auth_client.AuthRejected(422, {"current password": [message]})
         account.update(changes)
         if "password" in changes:  # auth_service ends every session and token of the account
             account["token_version"] += 1
@@ -142,6 +159,13 @@ class FakeAuthService:
         )
         self._deliver(account)
         return self._user(account)
+
+    def reset(self, email, password):
+        """What a reset link does in auth_service: a new password and a new token version."""
+        account = self.accounts[email]
+        account["password"] = password
+        account["token_version"] += 1
+        return account["id"], account["token_version"]
 
     def _by_id(self, account_id):
         return next(a for a in self.accounts.values() if a["id"] == account_id)

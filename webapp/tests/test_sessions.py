@@ -41,6 +41,7 @@ def change_password(test_client, person):
         "bio": "",
         "email": person["email"],
         "password": "a whole new one",
+        "current_password": PASSWORD,
     }
     response = test_client.post("/settings", data=form)
     assert response.status_code == 303, response.text

@@ -10,7 +10,7 @@ from flask_login import UserMixin, current_user
 from webapp import authors, sessions
 from webapp.extensions import login_manager
 from webapp.profiles.client import Profile
-from webapp.ui import is_page_request, redirect_to
+from webapp.ui import is_page_request, redirect_to, remember_destination
 from webapp.upstream import UpstreamUnavailable
 
 
@@ -52,7 +52,9 @@ def _load_user(account_id: str) -> SignedInUser | None:
 
 
 def _send_to_login():
-    # The contract wants exactly /login (no ?next=); htmx must change the real URL.
+    # The contract wants exactly /login (no ?next=); htmx must change the real URL. The page
+    # asked for is remembered in the session, so signing in goes back to it.
+    remember_destination()
     return redirect_to(url_for("accounts.login"))
 
 

@@ -10,8 +10,9 @@ due, so checking costs one primary-key query and a dictionary lookup). Hence:
 - logout deletes the row: the cookie, replayed, signs nobody in, on every replica at once;
 - a password change in settings keeps the session that made it (it takes the new version) and
   deletes the account's other rows at once;
-- a change made anywhere else (the API, a reset, `sign-out-everywhere`) reaches every webapp
-  within one poll of the feed.
+- a password reset through webapp's page deletes every row of the account at once;
+- a change made anywhere else (the API, `sign-out-everywhere`) reaches every webapp within one
+  poll of the feed.
 
 Rows live in the database, so sessions survive a Redis or webapp restart; expired rows are
 swept at each sign-in.
@@ -92,6 +93,17 @@ def keep_after_own_change(account_id: str, version: int) -> None:
             .where(WebSession.id_hash == _hash(session_id), WebSession.token_version == version - 1)
             .values(token_version=version)
         )
+    db.session.execute(
+        sa.delete(WebSession).where(
+            WebSession.account_id == account_uuid(account_id), WebSession.token_version < version
+        )
+    )
+    db.session.commit()
+
+
+def end_all_before(account_id: str, version: int) -> None:
+    """The account's version was raised to `version` (a password reset): every session of it
+    ends now, on every replica, not only at the next read of the feed."""
     db.session.execute(
         sa.delete(WebSession).where(
             WebSession.account_id == account_uuid(account_id), WebSession.token_version < version

@@ -98,6 +98,16 @@ SETTINGS = [
         "longest silence while waiting for an upstream's reply",
         SERVICE,
     ),
+    # Sign-in, sign-up and password changes hash a password (argon2id, ~64 MiB, 3 passes), which
+    # under load takes far longer than a read: giving up early showed a 503 for a sign-up that
+    # went on to succeed.
+    Setting(
+        "AUTH_WRITE_TIMEOUT_SECONDS",
+        15.0,
+        "longest wait for auth_service on a sign-in, sign-up or password change (these hash a "
+        "password); past it the form asks to try again, and a retried sign-up is not doubled",
+        SERVICE,
+    ),
     Setting("SITE_NAME", "Titanium", "the name pages and feeds show", SERVICE),
     Setting(
         "TRASH_RETENTION_DAYS",

@@ -8,7 +8,7 @@ import functools
 import math
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, make_response, request, url_for
+from flask import Response, current_app, g, make_response, request, session, url_for
 
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.text import NOT_A_WEB_URL
@@ -75,6 +75,31 @@ def local_url(candidate: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return candidate
+
+
+# Where sign-in or sign-up sends the person afterwards: kept in the session, since the
+# contract fixes the sign-in redirect to exactly /login (no ?next=).
+DESTINATION_KEY = "next"
+# Pages that are no place to come back to after signing in.
+NOT_DESTINATIONS = ("/login", "/register", "/logout", "/forgot-password", "/reset-password")
+
+
+def remember_destination(path: str | None = None) -> None:
+    """Sign-in or sign-up will return to `path` (default: this GET request's page), if it is a
+    page of this site worth returning to."""
+    if path is None:
+        if request.method != "GET":
+            return
+        path = request.full_path.rstrip("?")
+    destination = local_url(path, "")
+    if destination and not destination.split("?", 1)[0].startswith(NOT_DESTINATIONS):
+        session[DESTINATION_KEY] = destination
+
+
+def take_destination() -> str:
+    """The page remembered by `remember_destination` (once), else exactly "/" (the contract)."""
+    destination = session.pop(DESTINATION_KEY, None)
+    return local_url(destination if isinstance(destination, str) else None, "/")
 
 
 def public_page(view):

@@ -46,8 +46,10 @@ def call(
     params: Any = None,
     account_id: str | None = None,
     headers: dict[str, str] | None = None,
+    read_timeout: float | None = None,
 ) -> requests.Response:
-    """`service`'s reply to one request; `account_id` is sent as the verified caller."""
+    """`service`'s reply to one request; `account_id` is sent as the verified caller;
+    `read_timeout` replaces UPSTREAM_READ_TIMEOUT_SECONDS (slow work such as password hashing)."""
     config = current_app.config
     sent_headers = {**outgoing_headers(), **(headers or {})}
     if account_id is not None:
@@ -61,7 +63,7 @@ def call(
             headers=sent_headers,
             timeout=(
                 config["UPSTREAM_CONNECT_TIMEOUT_SECONDS"],
-                config["UPSTREAM_READ_TIMEOUT_SECONDS"],
+                read_timeout or config["UPSTREAM_READ_TIMEOUT_SECONDS"],
             ),
         )
     except requests.RequestException as error:

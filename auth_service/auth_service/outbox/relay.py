@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from auth_service import mail
 from auth_service.extensions import db
 from auth_service.outbox.delivery import deliver_due, pending_by_destination
 from auth_service.outbox.destinations import DESTINATIONS
@@ -65,6 +66,7 @@ def run_relay(
         try:
             outcomes = deliver_due()
             metrics.record(outcomes, pending_by_destination())
+            mail.send_due()  # mail a request's own thread could not send (SMTP down)
         except Exception:  # a database hiccup must not kill the relay; the next pass retries
             log.exception("outbox relay pass failed")
         finally:

@@ -14,11 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from auth_service.extensions import db
-from auth_service.models import Account, OutboxEvent
+from auth_service.models import Account, MailMessage, OutboxEvent
 from auth_service.outbox.events import record_profile_change
 from auth_service.passwords import passwords
 from auth_service.throttle import client_limit, login_throttle
 from auth_service.tokens.revocations import end_sessions_and_tokens
+from auth_service.users import links
 from titanium_common.api import BLANK, INVALID, ApiError, FieldErrors
 from titanium_common.text import (
     EMAIL_MAX,
@@ -40,10 +41,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def register(
-    data: dict, client: str | None = None, before_commit=None
-) -> tuple[Account, list[OutboxEvent]]:
-    """A new account and its profile events; `before_commit(account)` may add to the same
-    transaction (an Idempotency-Key's reply)."""
+    data: dict, client: str | None = None, before_commit=None, verify_email: bool = True
+) -> tuple[Account, list[OutboxEvent], list[MailMessage]]:
+    """A new account, its profile events and its verification mail (send after the commit:
+    mail.send_soon); `before_commit(account)` may add to the same transaction (an
+    Idempotency-Key's reply)."""
     client_limit("registration").hit(client)
     errors = FieldErrors()
     username = _username(errors, data)
@@ -57,13 +59,15 @@ def register(
         username=username,
         password_hash=passwords().hash(password),
         profile_version=1,
+        token_version=1,
     )
     db.session.add(account)
     events = record_profile_change(account)
+    mails = [links.verification_mail(account)] if verify_email else []
     if before_commit is not None:
         before_commit(account)
     _commit_unique(email=email, username=username)
-    return account, events
+    return account, events, mails
 
 
 def login(data: dict, client: str | None) -> Account:
@@ -100,8 +104,20 @@ def find_account(account_id: str | None) -> Account:
     return account
 
 
-def update(account: Account, data: dict) -> list[OutboxEvent]:
-    """Apply a partial update; returns the outbox events (none unless the profile changed)."""
+# Passed as `current_password` when the caller does not ask for the check (the RealWorld API).
+UNCHECKED = object()
+CURRENT_PASSWORD = "current password"  # noqa: S105 (a field name)
+
+
+def update(
+    account: Account, data: dict, current_password=UNCHECKED, client: str | None = None
+) -> tuple[list[OutboxEvent], list[MailMessage]]:
+    """Apply a partial update; returns the outbox events (none unless the profile changed) and
+    mail to send (a new email's verification).
+
+    With `current_password` (webapp's settings form, ADR 0019), changing the email or the
+    password needs the account's current password: a wrong one changes nothing and counts as a
+    failed sign-in (throttled like one)."""
     errors = FieldErrors()
     changes = {}
     if "username" in data:
@@ -115,6 +131,9 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
     if changes.get("image") and not is_web_url(changes["image"]):
         errors.add("image", NOT_A_WEB_URL)  # javascript:, data: ... never reach a profile
     errors.raise_if_any()
+    email_changed = "email" in changes and changes["email"] != account.email
+    if current_password is not UNCHECKED and (email_changed or password is not None):
+        _check_current_password(account, current_password, client)
     _raise_if_taken(email=changes.get("email"), username=changes.get("username"), exclude=account)
 
     profile_changed = any(
@@ -126,12 +145,32 @@ def update(account: Account, data: dict) -> list[OutboxEvent]:
     if password is not None:
         account.password_hash = passwords().hash(password)
         end_sessions_and_tokens(account)
+    mails = []
+    if email_changed:
+        account.email_verified_at = None  # the new address is not proven yet
+        mails.append(links.verification_mail(account))
     events = []
     if profile_changed:
         account.profile_version += 1
         events = record_profile_change(account)
     _commit_unique(email=changes.get("email"), username=changes.get("username"), exclude=account)
-    return events
+    return events, mails
+
+
+def _check_current_password(account: Account, current_password, client: str | None) -> None:
+    if not isinstance(current_password, str) or not current_password:
+        raise ApiError.one(422, CURRENT_PASSWORD, BLANK)
+    throttle = login_throttle()
+    throttle.check(account.email, client)
+    if not passwords().verify(account.password_hash, current_password):
+        throttle.record_failure(account.email, client)
+        raise ApiError.one(422, CURRENT_PASSWORD, "is wrong")
+    throttle.record_success(account.email)
+
+
+def new_password(errors: FieldErrors, data: dict) -> str | None:
+    """A password to set (a reset): the rules of sign-up."""
+    return _password(errors, data)
 
 
 def _username(errors: FieldErrors, data: dict) -> str | None:

@@ -4,6 +4,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
+from auth_service import mail
 from auth_service.extensions import db
 from auth_service.models import Account, IdempotencyKey
 from auth_service.outbox.delivery import deliver_after_commit
@@ -13,7 +14,11 @@ from titanium_common.api import ApiError, read_wrapped_json
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.context import client_address_var
 from titanium_common.idempotency import IdempotencyKeys, StoredReply
-from titanium_common.identity import PROFILE_VERSION_HEADER, USER_ID_HEADER
+from titanium_common.identity import (
+    EMAIL_VERIFIED_HEADER,
+    PROFILE_VERSION_HEADER,
+    USER_ID_HEADER,
+)
 
 bp = Blueprint("users", __name__, url_prefix="/api")
 
@@ -32,7 +37,7 @@ def register():
     data = read_wrapped_json("user")
     claim = idempotency_keys.claim(ANONYMOUS, replay=_replayed_registration)
     try:
-        account, events = service.register(
+        account, events, mails = service.register(
             data,
             client_address_var.get(),
             before_commit=claim and claim.recording(_stored_registration),
@@ -42,6 +47,7 @@ def register():
             claim.replay_if_taken()  # a twin with the same key registered first: its reply
         raise
     deliver_after_commit(events)
+    mail.send_soon(mails)
     return user_reply(account, 201, CHANGES_NO_PAGE)
 
 
@@ -60,7 +66,13 @@ def _replayed_registration(stored: StoredReply) -> Response:
     token = key_ring().sign(account.id, account.token_version)
     response = jsonify(user={**kept["user"], "token": token})
     response.status_code = stored.status
-    response.headers.update({**CHANGES_NO_PAGE, PROFILE_VERSION_HEADER: str(kept["version"])})
+    response.headers.update(
+        {
+            **CHANGES_NO_PAGE,
+            PROFILE_VERSION_HEADER: str(kept["version"]),
+            EMAIL_VERIFIED_HEADER: "1" if account.email_verified_at else "0",
+        }
+    )
     return response
 
 
@@ -77,14 +89,24 @@ def current_user():
 
 @bp.put("/user")
 def update_current_user():
+    """RealWorld's update. A caller that sends `current_password` beside `user` (webapp's
+    settings form) asks for it to be checked before an email or password change (ADR 0019)."""
     account = service.find_account(request.headers.get(USER_ID_HEADER))
-    deliver_after_commit(service.update(account, read_wrapped_json("user")))
+    data = read_wrapped_json("user")
+    body = request.get_json(silent=True, force=True)
+    current = body.get("current_password", service.UNCHECKED)
+    events, mails = service.update(account, data, current, client_address_var.get())
+    deliver_after_commit(events)
+    mail.send_soon(mails)
     return user_reply(account)
 
 
 def user_reply(account: Account, status: int = 200, headers: dict | None = None):
     """The User reply, with the version of the profile in it (PROFILE_VERSION_HEADER)."""
-    version = {PROFILE_VERSION_HEADER: str(account.profile_version)}
+    version = {
+        PROFILE_VERSION_HEADER: str(account.profile_version),
+        EMAIL_VERIFIED_HEADER: "1" if account.email_verified_at else "0",
+    }
     return user_response(account), status, {**(headers or {}), **version}
 
 

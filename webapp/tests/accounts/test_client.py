@@ -78,7 +78,8 @@ def test_account_calls_carry_the_identity_header(sent):
     client.register("u", "e@x.test", "secret-pass")
 
     assert sent.calls[0]["headers"][USER_ID_HEADER] == "acc-1"
-    assert sent.calls[1]["json"] == {"user": {"bio": None}}
+    # The settings form always asks auth_service to check the current password (ADR 0019).
+    assert sent.calls[1]["json"] == {"user": {"bio": None}, "current_password": ""}
     assert sent.calls[2]["json"]["user"]["username"] == "u"
 
 

@@ -184,6 +184,7 @@ def test_settings_show_the_new_bio_and_image_on_the_profile(
             "bio": "Admiral",
             "email": registered["email"],
             "password": "new-password",
+            "current_password": "long-password",
         },
     )
     html = client.get(f"/profile/{registered['username']}").data

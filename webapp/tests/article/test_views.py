@@ -62,7 +62,10 @@ def test_anonymous_favorite_goes_to_login(client, people, write):
 
     assert b'<form class="favorite-form" method="get" action="/login">' in html
     assert b"<textarea" not in html
-    assert b'<a href="/login">Sign in</a> or <a href="/register">sign up</a>' in html
+    # Signing in (or up) from here comes back here (issue 11).
+    back = f"?next=/article/{article.slug}"
+    links = f'<a href="/login{back}">Sign in</a> or <a href="/register{back}">sign up</a>'
+    assert links in html.decode()
 
 
 def test_favorite_from_a_preview_redirects_back_and_flips_the_class(client, people, write, sign_in):

@@ -47,6 +47,19 @@ def test_follow_and_unfollow(client, people, sign_in, user_service):
     assert (reader.id, author.id) not in user_service.follows
 
 
+def test_a_full_page_follow_and_unfollow_say_so(client, people, sign_in):
+    author = people("followee")
+    sign_in(people("follower"))
+
+    client.post(f"/profile/{author.username}/follow")
+    assert (
+        f"You follow {author.username}.".encode() in client.get(f"/profile/{author.username}").data
+    )
+    client.post(f"/profile/{author.username}/unfollow")
+    page = client.get(f"/profile/{author.username}").data
+    assert f"You no longer follow {author.username}.".encode() in page
+
+
 def test_the_favorites_tab_lists_what_they_favorited(client, people, write, sign_in):
     article = write(people("author"))
     fan = sign_in(people("fan"))

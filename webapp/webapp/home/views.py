@@ -12,6 +12,7 @@ from webapp.ui import (
     page_number,
     public_page,
     redirect_to,
+    remember_destination,
 )
 from webapp.upstream import UpstreamUnavailable
 
@@ -23,6 +24,7 @@ bp = Blueprint("home", __name__)
 def index():
     if request.args.get("feed") == "following":
         if current_user.is_anonymous:
+            remember_destination()  # exactly /login, and back here after signing in
             return redirect_to(url_for("accounts.login"))
         page = page_number()
         unavailable = False

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp import authors
@@ -90,5 +90,11 @@ def _follow_answer(profile, following: bool):
     profile = dataclasses.replace(profile, following=following)
     if is_partial_request():
         return render_template("profile/_follow_swap.html", profile=profile)
+    # A full-page answer (JavaScript off) says what happened; htmx swaps the button instead.
+    flash(
+        f"You follow {profile.username}."
+        if following
+        else f"You no longer follow {profile.username}."
+    )
     fallback = url_for(".articles", username=profile.username)
     return redirect_to(local_url(request.form.get("next"), fallback))
