@@ -145,7 +145,9 @@ def build(message: MailMessage) -> EmailMessage:
     mail["Subject"] = message.subject
     mail["Date"] = format_datetime(message.created_at.replace(tzinfo=UTC))
     mail["Message-ID"] = make_msgid(domain="titanium.local")
-    mail.set_content(message.body)
+    # Plain 7bit when it can be, so a link stays one line a person can copy out of a .eml file
+    # (quoted-printable would fold it and escape its "=").
+    mail.set_content(message.body, cte="7bit" if message.body.isascii() else "quoted-printable")
     return mail
 
 

@@ -100,6 +100,19 @@ def test_without_mail_url_each_mail_is_an_eml_file(app, app_context, tmp_path, m
     assert parsed["To"] == "someone@example.test"
 
 
+def test_a_long_link_stays_one_line_in_the_eml_file(app, app_context, tmp_path, monkeypatch):
+    """A developer copies the link out of var/mail/*.eml: no folding, no =3D escapes."""
+    monkeypatch.setitem(app.config, "MAIL_DIR", str(tmp_path))
+    link = "http://127.0.0.1:8080/reset-password?token=" + "t0K3n-" * 12
+    message = mail.queue("someone@example.test", "Reset", f"Open this link:\n\n{link}\n")
+    mail.db.session.commit()
+
+    assert mail.send_due([message.id]) == [True]
+
+    [path] = tmp_path.glob("*.eml")
+    assert link in path.read_text().splitlines()
+
+
 def test_registration_answers_while_smtp_hangs(app, client, monkeypatch):
     """A request never waits for mail: sign-up with an SMTP server that never answers."""
     listener = socket.socket()
