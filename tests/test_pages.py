@@ -85,7 +85,7 @@ def test_the_markdown_preview_works_with_and_without_javascript(writer):
     )
     page = parse_html(response.text)
     # JavaScript on: htmx posts the body as it is typed, with the CSRF token in a header.
-    token = page.one("input[name=csrf_token]").attrs["value"]
+    token = page.one("form.editor-form input[name=csrf_token]").attrs["value"]
     live = writer.post(
         "/editor/_preview", {"body": body}, headers={"HX-Request": "true", "X-CSRFToken": token}
     )
@@ -420,7 +420,9 @@ BODY_PAYLOAD = """Safe words here.
 [data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxOSk8L3NjcmlwdD4=)
 """
 COMMENT_PAYLOAD = '<script>alert(13)</script><b onmouseover="alert(14)">bold</b>'
-IMAGE_PAYLOAD = "javascript:alert(18)"
+# Only an http(s) address may be a profile picture; this one tries to leave the src attribute.
+IMAGE_PAYLOAD = 'https://example.test/a.png" onerror="alert(18)'
+SCRIPT_IMAGE = "javascript:alert(18)"
 BIO_PAYLOAD = '<script>alert(15)</script>" onmouseover="alert(16)"><img src=x onerror=alert(17)>'
 
 
@@ -453,6 +455,7 @@ def rss_items_inert(xml: bytes, title: str) -> None:
 def test_script_payloads_render_inert_on_pages_and_feeds(writer, reader, anonymous):
     tag, word = unique("xss"), unique("marker")
     title = f"{TITLE_PAYLOAD} {word}"
+    assert writer.submit("/settings", "/settings", image=SCRIPT_IMAGE).status_code == 422
     writer.submit("/settings", "/settings", bio=BIO_PAYLOAD, image=IMAGE_PAYLOAD)
     slug = writer.publish(
         title, description=DESCRIPTION_PAYLOAD, body=f"{BODY_PAYLOAD}\n{word}", tag_input=tag
@@ -466,7 +469,7 @@ def test_script_payloads_render_inert_on_pages_and_feeds(writer, reader, anonymo
     assert [p.text() for p in article.select("#comments p.card-text")] == [COMMENT_PAYLOAD]
     profile = anonymous.page(f"/profile/{writer.username}")
     assert profile.one(".user-info p").text() == BIO_PAYLOAD
-    assert "default-avatar.svg" in profile.one(".user-info img.user-img").attrs["src"]
+    assert profile.one(".user-info img.user-img").attrs["src"] == IMAGE_PAYLOAD
     pages = {
         "article": article,
         "article signed in": writer.page(f"/article/{slug}"),
