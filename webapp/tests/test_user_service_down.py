@@ -4,7 +4,9 @@ from what webapp holds, and whom a reader follows, which only user_service knows
 unknown rather than guessed."""
 
 import pytest
+import sqlalchemy as sa
 
+from webapp import sessions
 from webapp.models import Article, Comment
 
 from .support import as_user, count_rows, forget_author_copies, unique
@@ -171,3 +173,21 @@ def test_a_session_older_than_the_copies_with_user_service_down_is_a_503_page(
     response = client.get("/")
 
     assert response.status_code == 503
+
+
+def test_a_signed_in_page_with_the_database_gone_is_a_503_page_not_a_500(
+    client, people, sign_in, monkeypatch
+):
+    """The fault suite's stopped PostgreSQL: reading the viewer fails, and so did the error
+    page, whose navbar reads the viewer again (a 500). Now it is a 503 page, signed out."""
+    sign_in(people("mid-outage"))
+
+    def database_gone(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionError("server closed"))
+
+    monkeypatch.setattr(sessions, "is_live", database_gone)
+
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert b"Sign in" in response.data

@@ -3,9 +3,11 @@ internal endpoints answer with the RealWorld envelope, pages with the HTML error
 (templates/errors/error.html), which keeps the navbar. A read by an article's old slug is a 301
 to the same path with its current slug."""
 
+import contextlib
 import json
 
-from flask import Flask, Response, current_app, redirect, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 # The shared library's mapping of routing errors to a field and message (see its docstring).
@@ -17,6 +19,7 @@ from titanium_common.api import (
     http_error_headers,
 )
 from webapp.articles.service import SlugMoved, not_found
+from webapp.extensions import db, login_manager
 from webapp.ui import is_json_request
 from webapp.upstream import UpstreamUnavailable
 
@@ -33,9 +36,22 @@ def init_app(app: Flask) -> None:
         status, errors, headers = _describe(error)
         if is_json_request():
             return error_response(status, errors, headers)
-        return Response(
-            render_template("errors/error.html", status=status), status=status, headers=headers
-        )
+        return Response(_error_page(status), status=status, headers=headers)
+
+
+def _error_page(status: int) -> str:
+    """The error page, with the navbar of whoever is signed in when that can still be read."""
+    # A statement that failed leaves the session unusable until rolled back, and the navbar
+    # reads the viewer through it.
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
+    try:
+        return render_template("errors/error.html", status=status)
+    except sa.exc.SQLAlchemyError:
+        # The database is gone, so the viewer cannot be read either: the page renders signed
+        # out (flask-login keeps the request's user in g._login_user) rather than as a 500.
+        g._login_user = login_manager.anonymous_user()
+        return render_template("errors/error.html", status=status)
 
 
 def _moved(error: SlugMoved) -> Response:
