@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from scripts.stack import Ports, StackConfig, free_port, launch
+from scripts.stack import Ports, Stack, StackConfig, free_port, launch
 
 # Beside the HTML report (conftest.REPORT_DIR), so a failed run's logs travel with it.
 STACK_LOG_DIR = Path(__file__).resolve().parent / "report" / "stack-logs"
@@ -28,10 +28,13 @@ LOCAL_STACK_ENV = {
     "PASSWORD_RESETS_PER_CLIENT": "0",
     # A password reset ends API tokens within one poll of the revocation feed: a short one.
     "REVOCATION_POLL_SECONDS": "1",
+    # How long the webapp waits for a sign-in before asking to try again: short, so the slow
+    # auth_service journey waits seconds, yet ample for cheap hashing.
+    "AUTH_WRITE_TIMEOUT_SECONDS": "5",
     "LOG_LEVEL": "WARNING",
 }
-# The running stack's var dir (its mail folder is where a mail without MAIL_URL goes).
-STACK_VAR_DIR: list[Path] = []
+# The running stack (its var dir's mail folder is where a mail without MAIL_URL goes).
+RUNNING: list[Stack] = []
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +56,7 @@ def local_stack_url(tmp_path_factory: pytest.TempPathFactory):
     shutil.rmtree(STACK_LOG_DIR, ignore_errors=True)
     STACK_LOG_DIR.mkdir(parents=True)
     stack = launch(config, STACK_LOG_DIR)
-    STACK_VAR_DIR.append(config.var_dir)
+    RUNNING.append(stack)
     try:
         yield stack.url
     finally:
@@ -65,7 +68,13 @@ def local_stack_url(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def local_mail_dir(local_stack_url) -> Path:
     """Where the local stack's auth_service writes each mail as a .eml file (no MAIL_URL)."""
-    return STACK_VAR_DIR[-1] / "mail"
+    return RUNNING[-1].config.var_dir / "mail"
+
+
+@pytest.fixture(scope="session")
+def local_stack(local_stack_url) -> Stack:
+    """The running local stack itself, for journeys that need a server to misbehave."""
+    return RUNNING[-1]
 
 
 def forget_redis_namespace(redis_url: str, namespace: str) -> None:

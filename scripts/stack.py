@@ -226,6 +226,20 @@ class Stack:
                 os.kill(pid, signal.SIGKILL)
         process.wait()
 
+    @contextlib.contextmanager
+    def paused(self, name: str):
+        """A process that accepts connections but answers nothing (SIGSTOP, it and its
+        workers), as an overloaded one does; it carries on where it was afterwards."""
+        pids = self.pids(name)
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
     def pids(self, name: str) -> list[int]:
         """A running process's id followed by its children's (gunicorn's workers)."""
         pid = self.running[name].pid
