@@ -127,6 +127,36 @@ def test_a_new_article_shows_at_once_on_every_listing(
     assert f"/article/{slug}" in anonymous.text("/sitemap.xml")
 
 
+def test_anonymous_api_reads_are_kept_and_a_new_article_shows_in_them_at_once(
+    api, anonymous, author, article, tag
+):
+    """Anonymous GET /api/articles and /api/tags come from the edge cache (issue 12: they were
+    looked up and never kept, always a MISS); a write still shows on the very next read."""
+    slug = article["slug"]
+    reads = [
+        "/api/articles?limit=5",
+        f"/api/articles?tag={tag}",
+        f"/api/articles?author={author['username']}",
+        "/api/tags",
+        f"/api/articles/{slug}",
+        f"/api/articles/{slug}/comments",
+    ]
+    anonymous.warm(*reads)
+
+    created = api.create_article(author["token"], tagList=[tag, second := unique("new")])
+    api.add_comment(author["token"], slug, body=(comment := unique("Fresh comment ")))
+
+    for listing in reads[:3]:
+        slugs = [item["slug"] for item in anonymous.load(listing).json()["articles"]]
+        assert created["slug"] in slugs, listing
+    assert second in anonymous.load("/api/tags").json()["tags"]
+    comments = anonymous.load(f"/api/articles/{slug}/comments").json()["comments"]
+    assert comment in [item["body"] for item in comments]
+    mine = api.call("GET", "/articles?limit=5", author["token"])
+    assert mine.headers["X-Cache"] == "BYPASS"
+    assert mine.headers["Cache-Control"] == "private, no-store"
+
+
 def test_publishing_a_draft_shows_it_at_once(anonymous, author, author_browser, tag):
     title = unique("Draft then live ")
     slug = author_browser.publish(title, tag_input=tag, action="draft")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from titanium_common.service import create_service_app
-from webapp import errors, identity, pages, sessions, upstream
+from webapp import api, errors, identity, pages, sessions, upstream
 from webapp.accounts.views import bp as accounts_bp
 from webapp.article.views import bp as article_bp
 from webapp.articles.api import bp as api_articles_bp
@@ -44,6 +44,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     identity.init_app(app)
     pages.init_app(app)
+    api.init_app(app)
     errors.init_app(app)
     media.init_app(app)
     for blueprint in (api_articles_bp, api_comments_bp, api_tags_bp, internal_bp):

@@ -1,4 +1,5 @@
-"""What the JSON API's views (RealWorld, CONTRACT.md part 1) share: the caller and paging.
+"""What the JSON API's views (RealWorld, CONTRACT.md part 1) share: the caller, paging, and
+cache headers.
 
 Identity comes from X-Titanium-User-Id, set by api_gateway after it verified the token.
 """
@@ -6,15 +7,34 @@ Identity comes from X-Titanium-User-Id, set by api_gateway after it verified the
 import re
 import uuid
 
-from flask import request
+from flask import Flask, Response, request
 
 from titanium_common.api import INVALID, ApiError
 from titanium_common.identity import USER_ID_HEADER
+from webapp.ui import PRIVATE_CACHE_CONTROL, shared_with_everyone
 
 DEFAULT_LIMIT = 20
 # Larger numbers cannot be stored in a database integer: they are invalid, not a 500.
 MAX_INTEGER = 2**31 - 1
 _DIGITS = re.compile(r"^[0-9]+$")
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def api_cache_headers(response: Response) -> Response:
+        """An anonymous read (the same for every caller without a token) may be kept by the
+        gateway's edge cache like an anonymous page; anything a token shaped never."""
+        if not request.path.startswith("/api/"):
+            return response
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and USER_ID_HEADER not in request.headers
+        ):
+            shared_with_everyone(response)
+        else:
+            response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        return response
 
 
 def optional_viewer_id() -> str | None:

@@ -10,7 +10,13 @@ from webapp import markdown
 from webapp.articles.service import reading_minutes
 from webapp.extensions import csrf, htmx
 from webapp.idempotency import new_key
-from webapp.ui import avatar_url, is_page_request, public_url
+from webapp.ui import (
+    PRIVATE_CACHE_CONTROL,
+    avatar_url,
+    is_page_request,
+    public_url,
+    shared_with_everyone,
+)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,9 +32,6 @@ SECURITY_HEADERS = {
 }
 # Served over HTTPS: browsers must never again come over plain HTTP (a year, as is usual).
 HTTPS_HEADERS = {"Strict-Transport-Security": "max-age=31536000"}
-# The gateway's edge cache may keep an anonymous page this long (it is purged on every write).
-PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=30"
-PRIVATE_CACHE_CONTROL = "private, no-store"
 
 
 def init_app(app: Flask) -> None:
@@ -87,9 +90,7 @@ def _set_cache_headers(response: Response) -> None:
     if not cacheable:
         response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         return
-    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
-    response.add_etag()
-    response.make_conditional(request)
+    shared_with_everyone(response)
 
 
 def _init_templates(app: Flask) -> None:

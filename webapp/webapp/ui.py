@@ -21,6 +21,10 @@ DEFAULT_AVATAR = "default-avatar.svg"
 FILE_ENDPOINTS = {None, "static", "media.serve"}
 # JSON, not pages: the public API and what other services deliver (auth_service's outbox).
 JSON_PREFIXES = ("/api/", "/internal/")
+# The gateway's edge cache may keep what every anonymous reader gets alike (a page, an API read)
+# this long; every write purges it (ADR 0005).
+PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=30"
+PRIVATE_CACHE_CONTROL = "private, no-store"
 # auth_service's keys mapped to what a person should read.
 FRIENDLY_ERRORS = {
     ("credentials", "invalid"): "email or password is invalid",
@@ -111,6 +115,14 @@ def public_page(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def shared_with_everyone(response: Response) -> None:
+    """Mark a reply every anonymous reader gets alike: the edge cache may keep it, and its ETag
+    lets a client revalidate (304)."""
+    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    response.add_etag()
+    response.make_conditional(request)
 
 
 def changes_no_page(view):

@@ -640,3 +640,18 @@ def test_an_unexpected_failure_is_a_json_500_without_details(client, monkeypatch
 
     assert response.status_code == 500
     assert response.json == {"errors": {"server": ["internal error"]}}
+
+
+def test_anonymous_reads_may_be_kept_by_the_edge_and_a_readers_own_never(client, articles, ada):
+    slug = articles.create(ada, tags=["kept"])["slug"]
+
+    for path in ("/api/articles", f"/api/articles/{slug}", f"/api/articles/{slug}/comments"):
+        anonymous = client.get(path)
+        own = client.get(path, headers=as_user(ada))
+
+        assert anonymous.headers["Cache-Control"] == "public, max-age=0, s-maxage=30", path
+        assert own.headers["Cache-Control"] == "private, no-store", path
+        revalidated = client.get(path, headers={"If-None-Match": anonymous.headers["ETag"]})
+        assert revalidated.status_code == 304, path
+    assert client.get("/api/tags").headers["Cache-Control"].startswith("public")
+    assert client.get("/api/articles/no-such").headers["Cache-Control"] == "private, no-store"
