@@ -4,6 +4,8 @@ Authors may write raw HTML inside Markdown, so the sanitiser, not the renderer, 
 boundary: no script/style/iframe/svg, no `on*` attribute, no `javascript:` or `data:` URL.
 """
 
+import functools
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -55,6 +57,12 @@ def sanitize(html: str) -> str:
     )
 
 
+# Rendering and sanitising is a tenth of a full article page: each body (so each version of an
+# article) is rendered once per process and kept while it is read, the most read ones longest.
+RENDERED_BODIES_KEPT = 256
+
+
+@functools.lru_cache(maxsize=RENDERED_BODIES_KEPT)
 def render(source: str) -> Markup:
     """Markdown source -> sanitised HTML, safe to insert into a template unescaped."""
     html = md.markdown(source or "", extensions=[*EXTENSIONS, _DemoteHeadingsExtension()])
