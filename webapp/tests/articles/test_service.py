@@ -15,16 +15,6 @@ def uid() -> str:
     return uuid.uuid4().hex[:8]
 
 
-@pytest.fixture
-def author(user_service):
-    return user_service.create()
-
-
-@pytest.fixture
-def reader(user_service):
-    return user_service.create()
-
-
 def contract_error(call) -> tuple[int, dict]:
     with pytest.raises(ApiError) as caught:
         call()

@@ -15,16 +15,6 @@ RETENTION = timedelta(days=30)
 FIELDS = {"description": "d", "body": "b"}
 
 
-@pytest.fixture
-def author(user_service):
-    return user_service.create()
-
-
-@pytest.fixture
-def reader(user_service):
-    return user_service.create()
-
-
 def later(monkeypatch, **delta):
     """Moves the app's clock (webapp.clock.now_ms, as the service reads it) forward."""
     moment = now_ms() + timedelta(**delta)
