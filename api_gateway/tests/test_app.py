@@ -92,3 +92,25 @@ def test_metrics_aggregate_across_worker_processes(tmp_path):
     assert (
         'titanium_gateway_requests_total{method="OTHER",status="200",upstream="webapp"} 2.0' in text
     )
+
+
+def test_the_gateway_needs_nothing_its_image_does_not_install():
+    """The gateway's image installs requirements/api_gateway.txt only: no Flask, no SQLAlchemy
+    (a shared module that imports them once kept its pod from starting)."""
+    blocked = ("flask", "sqlalchemy", "flask_sqlalchemy", "psycopg2", "werkzeug")
+    script = (
+        "import sys\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {blocked!r}:\n"
+        "            raise ImportError(f'not in the gateway image: {name}')\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+        "from api_gateway.app import create_app\n"
+        "create_app()\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]

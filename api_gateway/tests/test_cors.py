@@ -24,7 +24,7 @@ async def test_a_preflight_is_answered_by_the_gateway(gateway_client, upstreams,
     allowed = {
         h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
     }
-    assert {"content-type", "authorization"} <= allowed
+    assert {"content-type", "authorization", "idempotency-key"} <= allowed
     assert int(response.headers["Access-Control-Max-Age"]) > 0
     assert "Access-Control-Allow-Credentials" not in response.headers
 
