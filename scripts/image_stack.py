@@ -17,6 +17,9 @@ cluster itself provides is stood in for:
   started (a fresh cluster's race), and the `<svc>-db-app` Secrets (key `uri`) the operator
   writes.
 - The Redis add-on: a private redis-server requiring the `redis-auth` password.
+- The MinIO add-on: not stood in for (no MinIO binary is obtainable here); the webapp keeps
+  uploads in its pod's /tmp (`MEDIA_STORAGE_URL=file:/tmp/media`). The S3 path is tested against
+  a real S3 server in webapp/tests/media/test_storage.py.
 - The kubelet: startup and readiness probes run from here against the rendered paths and ports
   (podman 4.3 would run them with curl inside the images, which carry none); a Job runs as a Pod
   that must exit 0 (podman 4.3 has no Job kind).
@@ -59,6 +62,8 @@ SERVICES = ("auth-service", "user-service", "webapp", "api-gateway")
 # The gateway's Service stands in for the Istio ingress the smoke test normally goes through.
 SMOKE_TEST_URL = "http://api-gateway:8080"
 BASE_URL = "http://127.0.0.1:8080"
+# Where the webapp keeps uploads in this stack: its pod's writable /tmp.
+MEDIA_STAND_IN = "file:/tmp/media"
 READINESS_TIMEOUT_SECONDS = 120
 # Stand-ins for the cluster's backends, on loopback addresses of their own.
 REDIS_ADDRESS = "127.0.0.2"
@@ -278,6 +283,8 @@ def values_of(service: str) -> dict:
         # Readers reach this stack at BASE_URL (the gateway's port stands in for the ingress's
         # titanium.local), so that is the address its links (and mail's) must carry.
         overrides["env"] = {"PUBLIC_URL": BASE_URL}
+    if service == "webapp":
+        overrides["env"] |= {"MEDIA_STORAGE_URL": MEDIA_STAND_IN}  # no MinIO here (docstring)
     return deep_merge(values, overrides)
 
 
