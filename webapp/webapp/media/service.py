@@ -41,9 +41,10 @@ def store_upload(upload: FileStorage | None, avatar: bool = False) -> str:
     """The stored image's name, or ImageRejected; StorageUnavailable if the backend is down."""
     if upload is None or not upload.filename:
         raise ImageRejected("empty")
+    allowed = limits()
     # One byte past the limit is enough to know it is too large; never more is read.
-    data = upload.stream.read(limits().max_bytes + 1)
-    image = reencode(data, limits(), avatar=avatar)
+    data = upload.stream.read(allowed.max_bytes + 1)
+    image = reencode(data, allowed, avatar=avatar)
     storage().put(image.name, image.data, image.content_type)
     return image.name
 
