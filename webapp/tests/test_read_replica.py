@@ -14,14 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import flask
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from webapp import create_app
+from webapp import create_app, sessions
 
 from .support import as_user, unique
 
+PAUSED = "SELECT pg_get_wal_replay_pause_state() = 'paused'"
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 # PostgreSQL refuses to run as root: the servers run as the `postgres` OS user then.
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -115,6 +117,7 @@ def replica_app(primary_and_standby, app_settings):
             "DATABASE_URL": primary.url,
             "DATABASE_REPLICA_URL": standby.url,
             "REDIS_URL": "",  # who wrote lately is kept in this process
+            "WTF_CSRF_ENABLED": False,
         }
     )
     with app.app_context():
@@ -142,8 +145,7 @@ def test_reads_come_from_the_replica_and_a_writer_reads_their_own_writes(
     wait_until(lambda: caught_up(primary, standby), "the standby replays the first article")
 
     standby.scalar("SELECT pg_wal_replay_pause()")
-    paused = "SELECT pg_get_wal_replay_pause_state() = 'paused'"
-    wait_until(lambda: standby.scalar(paused), "replay pauses")
+    wait_until(lambda: standby.scalar(PAUSED), "replay pauses")
     created = client.post(
         "/api/articles",
         json={"article": {"title": unique("Fresh"), "description": "d", "body": "b"}},
@@ -159,6 +161,40 @@ def test_reads_come_from_the_replica_and_a_writer_reads_their_own_writes(
     standby.scalar("SELECT pg_wal_replay_resume()")
     wait_until(lambda: caught_up(primary, standby), "the standby replays the fresh article")
     assert client.get(path).status_code == 200
+
+
+def test_a_browser_that_wrote_reads_the_primary_while_others_read_the_replica(
+    primary_and_standby, replica_app, people
+):
+    primary, standby = primary_and_standby
+    author, commenter = people("author"), people("commenter")
+    created = replica_app.test_client().post(
+        "/api/articles",
+        json={"article": {"title": unique("Talk"), "description": "d", "body": "b"}},
+        headers=as_user(author),
+    )
+    page = f"/article/{created.json['article']['slug']}"
+    browser, anonymous = replica_app.test_client(), replica_app.test_client()
+    with replica_app.test_request_context():
+        sessions.start(commenter.id, 1)
+        session_id = flask.session[sessions.SESSION_ID_KEY]
+    with browser.session_transaction() as cookie:
+        cookie.update(
+            {"_user_id": commenter.id, "_fresh": True, sessions.SESSION_ID_KEY: session_id}
+        )
+    wait_until(lambda: caught_up(primary, standby), "the standby has the article and session")
+
+    standby.scalar("SELECT pg_wal_replay_pause()")
+    wait_until(lambda: standby.scalar(PAUSED), "replay pauses")
+    comment = unique("Seen-by-its-writer")
+    assert browser.post(f"{page}/comments", data={"body": comment}).status_code < 400
+
+    assert comment in browser.get(page).text  # the commenter's own next page: the primary
+    assert comment not in anonymous.get(page).text  # the replica, behind
+
+    standby.scalar("SELECT pg_wal_replay_resume()")
+    wait_until(lambda: caught_up(primary, standby), "the standby replays the comment")
+    assert comment in anonymous.get(page).text
 
 
 def test_a_stopped_replica_leaves_reads_to_the_primary(primary_and_standby, replica_app, people):
