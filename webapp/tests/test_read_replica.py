@@ -6,6 +6,7 @@ the standby not yet, only a reader of the primary can see.
 """
 
 import contextlib
+import glob
 import os
 import shutil
 import socket
@@ -24,7 +25,9 @@ from webapp import create_app, sessions
 from .support import as_user, unique
 
 PAUSED = "SELECT pg_get_wal_replay_pause_state() = 'paused'"
-POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian keeps them out of PATH; the newest installed (as scripts/private_servers.py does).
+_INITDBS = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+POSTGRES_BIN = Path(_INITDBS[-1]).parent if _INITDBS else Path("/usr/lib/postgresql/15/bin")
 # PostgreSQL refuses to run as root: the servers run as the `postgres` OS user then.
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
