@@ -16,6 +16,8 @@ from titanium_common.api import register_json_errors
 from titanium_common.backends import database_on_server
 from titanium_common.database import (
     NAMING_CONVENTION,
+    BackingOff,
+    back_off_after_refusal,
     database_extensions,
     wait_for_database,
     wait_on_connect,
@@ -95,6 +97,21 @@ def test_opening_a_connection_waits_for_a_database_that_refuses_then_gives_up():
     with pytest.raises(sa.exc.OperationalError):
         engine.connect()
     assert sleeps[:3] == [0.05, 0.1, 0.2] and 1.0 <= sum(sleeps) <= 2.0, sleeps
+
+
+def test_an_engine_that_was_refused_fails_at_once_for_a_while_then_tries_again():
+    """A read replica that is down: reads go to the primary without a connect attempt each."""
+    engine, now = refusing_engine(), [0.0]
+    back_off_after_refusal(engine, 10, clock=lambda: now[0])
+
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
+    now[0] = 9.9
+    with pytest.raises(BackingOff):
+        engine.connect()
+    now[0] = 10.1
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
 
 
 class TcpProxy:

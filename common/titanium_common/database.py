@@ -144,6 +144,30 @@ def wait_on_connect(
                 delay = min(delay * 2, 1.0)
 
 
+class BackingOff(Exception):
+    """A connection not even tried: the database refused one a moment ago."""
+
+
+def back_off_after_refusal(
+    engine: sa.Engine, seconds: float, *, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """After `engine` failed to connect, fail its connections at once for `seconds`, raising
+    BackingOff: for a database whose users have somewhere else to go (a read replica), where
+    every request paying a refused or timed-out connect would cost more than the answer."""
+    down_until = 0.0
+
+    @event.listens_for(engine, "do_connect")
+    def connect_or_back_off(dialect, _record, cargs, cparams):
+        nonlocal down_until
+        if clock() < down_until:
+            raise BackingOff(f"{engine.url.host} refused a connection less than {seconds:g} s ago")
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            down_until = clock() + seconds
+            raise
+
+
 def check_on_checkout(
     engine: sa.Engine, idle_seconds: float, *, clock: Callable[[], float] = time.monotonic
 ) -> None:

@@ -26,6 +26,7 @@ from titanium_common import context, inputs
 from titanium_common.backends import resolve_database, with_installed_driver
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import (
+    back_off_after_refusal,
     check_on_checkout,
     end_sessions_on_lost_connections,
     wait_on_connect,
@@ -44,6 +45,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The Flask-SQLAlchemy bind of a service's read replica (DATABASE_REPLICA_URL), when it has one.
 REPLICA_BIND = "replica"
 REPLICA_CONNECT_TIMEOUT_SECONDS = 2  # libpq's smallest useful value
+REPLICA_RETRY_SECONDS = 10.0  # more than the readiness probe's period: one slow probe at most
 REDIS_EXTENSION = "redis"
 # Every JSON reply: never sniffed as something else, never framed, loads nothing.
 JSON_HEADERS = {
@@ -88,8 +90,11 @@ def create_service_app(
     with app.app_context():
         for engine in db.engines.values():
             check_on_checkout(engine, settings["DATABASE_PING_IDLE_SECONDS"])
-        # A replica that refuses connections is skipped at once (webapp.replica), not waited for.
         wait_on_connect(db.engine, settings["DATABASE_RECONNECT_SECONDS"])
+        if replica := db.engines.get(REPLICA_BIND):
+            # Reads have the primary to go to (webapp.replica): a replica that refuses is
+            # left alone for a while, not waited for.
+            back_off_after_refusal(replica, REPLICA_RETRY_SECONDS)
     # Redis only ever holds caches and counters: a dead one must cost almost nothing.
     redis = GuardedRedis(
         settings["REDIS_URL"],

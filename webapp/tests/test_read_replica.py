@@ -200,7 +200,9 @@ def test_a_browser_that_wrote_reads_the_primary_while_others_read_the_replica(
     assert comment in anonymous.get(page).text
 
 
-def test_a_stopped_replica_leaves_reads_to_the_primary(primary_and_standby, replica_app, people):
+def test_a_stopped_replica_leaves_reads_to_the_primary(
+    primary_and_standby, replica_app, people, caplog
+):
     _, standby = primary_and_standby
     client = replica_app.test_client()
     created = client.post(
@@ -218,6 +220,8 @@ def test_a_stopped_replica_leaves_reads_to_the_primary(primary_and_standby, repl
         standby.start()
 
     assert (article.status_code, home.status_code) == (200, 200)
+    warnings = [r for r in caplog.records if r.message.startswith("read replica unavailable")]
+    assert len(warnings) == 1  # then left alone for a while: not one refused connect per request
     assert ready.status_code == 200
     assert ready.json["checks"]["replica"]["status"] == "down"
     assert ready.json["checks"]["database"]["status"] == "ok"

@@ -5,7 +5,7 @@ goes to the primary. A viewer who has just written (browser session or API token
 id) reads from the primary for DATABASE_REPLICA_LAG_WINDOW_SECONDS, so they see their own
 change while the replica catches up; everyone else keeps reading the replica. A replica that
 refuses connections costs nothing but a warning: reads use the primary, and it is tried again
-after REPLICA_RETRY_SECONDS.
+after REPLICA_RETRY_SECONDS (titanium_common.service).
 """
 
 import logging
@@ -17,12 +17,12 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_sqlalchemy.session import Session
 
 from titanium_common import context
+from titanium_common.database import BackingOff
 from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
 from titanium_common.service import REDIS_EXTENSION, REPLICA_BIND
 
 log = logging.getLogger(__name__)
 READ_METHODS = frozenset({"GET", "HEAD"})
-REPLICA_RETRY_SECONDS = 5.0
 EXTENSION_KEY = "read_replica"
 _CHOICE = "read_replica_engine"  # on g: this request's reading engine, None for the primary
 _UNDECIDED = object()
@@ -88,37 +88,21 @@ class ReplicaSession(Session):
         replica = self._db.engines.get(REPLICA_BIND)
         if replica is None or request.method not in READ_METHODS:
             return None
-        state: ReplicaState = current_app.extensions[EXTENSION_KEY]
         viewer = _viewer()
-        if viewer is not None and state.writers.wrote_lately(viewer):
-            return None
-        if not state.may_try():
+        if viewer is not None and current_app.extensions[EXTENSION_KEY].wrote_lately(viewer):
             return None
         try:
             # Connect now, while the primary can still take over this request's reads.
             self.connection(bind_arguments={"bind": replica})
+        except BackingOff:
+            return None  # refused a moment ago, and said so then
         except (sa.exc.DBAPIError, sa.exc.InvalidRequestError) as error:
-            state.failed(error)
+            log.warning(
+                "read replica unavailable, reading from the primary",
+                extra={"reason": str(error).strip()[:200]},
+            )
             return None
         return replica
-
-
-class ReplicaState:
-    """Per process: who wrote lately, and whether the replica refused us a moment ago."""
-
-    def __init__(self, writers: RecentWriters, clock: Callable[[], float] = time.monotonic):
-        self.writers, self._clock = writers, clock
-        self._down_until = 0.0
-
-    def may_try(self) -> bool:
-        return self._clock() >= self._down_until
-
-    def failed(self, error: Exception) -> None:
-        self._down_until = self._clock() + REPLICA_RETRY_SECONDS
-        log.warning(
-            "read replica unavailable, reading from the primary",
-            extra={"retry_in_seconds": REPLICA_RETRY_SECONDS, "reason": str(error)[:200]},
-        )
 
 
 def _viewer() -> str | None:
@@ -139,7 +123,7 @@ def init_app(app: Flask) -> None:
         app.config["REDIS_KEY_PREFIX"],
         app.config["DATABASE_REPLICA_LAG_WINDOW_SECONDS"],
     )
-    app.extensions[EXTENSION_KEY] = ReplicaState(writers)
+    app.extensions[EXTENSION_KEY] = writers
 
     @app.before_request
     def choose_later() -> None:
