@@ -342,3 +342,19 @@ def test_a_connection_idle_past_the_threshold_is_pinged_and_replaced_if_dead(pos
 
     assert reply.status_code == 200
     assert reply.json["pid"] != first
+
+
+def test_a_replica_that_is_not_postgresql_is_refused_at_start(service_package, tmp_path):
+    db, migrate = database_extensions(tmp_path)
+    with pytest.raises(ValueError, match="DATABASE_REPLICA_URL must name a PostgreSQL server"):
+        create_service_app(
+            "demo_service",
+            [*database_settings(), *server_settings(8099), *redis_settings("replica")],
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path}/primary.db",
+                "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path}/replica.db",
+            },
+            db=db,
+            migrate=migrate,
+            max_body_bytes=1024,
+        )

@@ -126,9 +126,12 @@ def _replica_binds(replica_url: str) -> dict[str, dict[str, Any]]:
     """The read replica as a Flask-SQLAlchemy bind (engine only: no model is bound to it)."""
     if not replica_url:
         return {}
+    url = with_installed_driver(replica_url)
+    if not url.startswith("postgresql+psycopg2://"):
+        raise ValueError(f"DATABASE_REPLICA_URL must name a PostgreSQL server, not {url[:20]!r}")
     # libpq's own default waits forever for an unreachable host; reads then use the primary.
     options = {"connect_args": {"connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS}}
-    return {REPLICA_BIND: {"url": with_installed_driver(replica_url), **options}}
+    return {REPLICA_BIND: {"url": url, **options}}
 
 
 def _answer_select_one(engine: Engine) -> str:
