@@ -63,8 +63,9 @@ def replica_settings() -> list[Setting]:
         Setting(
             "DATABASE_REPLICA_URL",
             "",
-            "a read replica of DATABASE_URL (CloudNativePG's `-ro` service): GET and HEAD "
-            "requests read from it, falling back to the primary while it is down; empty: none",
+            "a PostgreSQL read replica of DATABASE_URL (CloudNativePG's `-ro` service): GET "
+            "and HEAD requests read from it, falling back to the primary while it is down; "
+            "empty: none",
             SERVICE,
         ),
         Setting(
