@@ -176,7 +176,7 @@ def check_on_checkout(
     `pool_pre_ping` sent `SELECT 1` before every request's first query (15 % of webapp's wall
     time). Instead: a connection the server has closed or said goodbye on (a restart, a
     failover, pg_terminate_backend) has something to read on its socket, which costs one
-    `select()` to see; only a connection idle for longer than `idle_seconds`, which a silent
+    `poll()` to see; only a connection idle for longer than `idle_seconds`, which a silent
     network drop may have killed, is pinged. A dead one invalidates the whole pool (a restart
     killed its siblings too) and is replaced by a new connection, which `wait_on_connect` lets
     wait for the restarting server. A connection that dies between checkout and its first query
@@ -208,8 +208,9 @@ _IDLE_SINCE = "titanium_idle_since"
 def _server_has_spoken(dbapi_connection) -> bool:
     """PostgreSQL sends nothing unasked to an idle connection we do not LISTEN on, except the
     error it closes the connection with; end of file reads as readable too."""
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    return bool(readable)
+    poller = select.poll()  # not select(): it cannot watch a descriptor above 1023
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def end_sessions_on_lost_connections(app: Flask, db: SQLAlchemy) -> None:
