@@ -8,6 +8,7 @@ refuses connections costs nothing but a warning: reads use the primary, and it i
 after REPLICA_RETRY_SECONDS (titanium_common.service).
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -103,6 +104,23 @@ class ReplicaSession(Session):
             )
             return None
         return replica
+
+
+@contextlib.contextmanager
+def reading_primary():
+    """Reads in this block go to the primary: what must never be behind it (a session that
+    was just ended; a part kept for every viewer under the newest content version)."""
+    previous = g.get(_CHOICE, _UNDECIDED) if has_request_context() else _UNDECIDED
+    if has_request_context():
+        setattr(g, _CHOICE, None)
+    try:
+        yield
+    finally:
+        if has_request_context():
+            if previous is _UNDECIDED:
+                g.pop(_CHOICE, None)
+            else:
+                setattr(g, _CHOICE, previous)
 
 
 def _viewer() -> str | None:

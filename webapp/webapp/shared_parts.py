@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session
 
 from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
+from webapp import replica
 from webapp.extensions import db
 
 T = TypeVar("T")
@@ -60,7 +61,8 @@ class SharedParts:
             if kept is not None and kept[0] > time.monotonic():
                 self._parts.move_to_end((version, key))
                 return kept[1]
-        value = read()
+        with replica.reading_primary():  # a replica may not have the write that moved the version
+            value = read()
         with self._lock:
             self._parts[(version, key)] = (time.monotonic() + SECONDS_TO_KEEP, value)
             while len(self._parts) > MAX_PARTS:
