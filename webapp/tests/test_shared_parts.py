@@ -50,9 +50,9 @@ def test_a_signed_in_home_page_read_again_costs_the_viewers_own_bits_only(
     response, access = access_line(caplog, client, "/")
 
     assert response.status_code == 200
-    # The viewer's session, their profile copy, and which of these ten they favorited; the
+    # The viewer's session with their profile copy, and which of these ten they favorited; the
     # page of articles, its count, tags, authors and the tag list come from the kept parts.
-    assert access.db_queries == 3
+    assert access.db_queries == 2
     assert user_service.calls == []
 
 

@@ -185,7 +185,7 @@ def test_a_signed_in_page_with_the_database_gone_is_a_503_page_not_a_500(
     def database_gone(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT", {}, ConnectionError("server closed"))
 
-    monkeypatch.setattr(sessions, "is_live", database_gone)
+    monkeypatch.setattr(sessions, "live_account", database_gone)
 
     response = client.get("/")
 

@@ -81,6 +81,11 @@ def profile_by_username(username: str, viewer_id=None) -> Profile | None:
     return _profile(author, followed_among(viewer_id, [str(author.id)]))
 
 
+def as_profile(author: Author) -> Profile:
+    """The profile a copy holds, following unknown-to-be-asked (False)."""
+    return _profile(author, set())
+
+
 def apply_snapshot(account_id: uuid.UUID, snapshot: Snapshot) -> Author:
     """Keep `snapshot` unless the copy here is as new or newer (idempotent, version-ordered):
     from the outbox, or from a reply of auth_service (sign-in, settings) read at once."""

@@ -1,7 +1,7 @@
 """Who is viewing: the flask-login session holds only the account id and a session id; every
 request checks that the server still holds that session (webapp.sessions: not logged out, not
-expired, not ended by a password change) and resolves the account to webapp's own copy of its
-profile (webapp.authors: one query, no user_service call). A session that is over, or whose
+expired, not ended by a password change) and reads webapp's own copy of the account's profile
+(webapp.authors) in the same query, with no user_service call. A session that is over, or whose
 account exists nowhere, is cleared, so the page renders signed out."""
 
 from flask import Flask, g, session, url_for
@@ -35,9 +35,12 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(account_id: str) -> SignedInUser | None:
-    if not sessions.is_live(account_id):
+    live, copy = sessions.live_account(account_id)
+    if not live:
         session.clear()  # logged out, expired or ended: render signed out from now on
         return None
+    if copy is not None:
+        return SignedInUser(authors.as_profile(copy))
     try:
         profile = authors.profile_by_id(account_id)
     except UpstreamUnavailable as error:

@@ -37,7 +37,7 @@ from titanium_common.revocations import (
 from webapp import replica, upstream
 from webapp.clock import as_utc, now_ms
 from webapp.extensions import db
-from webapp.models import WebSession, account_uuid
+from webapp.models import Author, WebSession, account_uuid
 
 SESSION_ID_KEY = "sid"  # in the cookie, next to flask-login's _user_id
 EXTENSION_KEY = "revocation_feed"
@@ -69,17 +69,27 @@ def end() -> None:
         db.session.commit()
 
 
-def is_live(account_id: str) -> bool:
-    """Whether this request's session still signs `account_id` in."""
+def live_account(account_id: str) -> tuple[bool, Author | None]:
+    """Whether this request's session still signs `account_id` in, and webapp's copy of that
+    account's profile (None if not here yet), read together in one query."""
     session_id = _session_id()
+    if not session_id:
+        return False, None
     with replica.reading_primary():  # a logout takes effect at once, whatever a replica says
-        row = db.session.get(WebSession, _hash(session_id)) if session_id else None
-    return (
-        row is not None
-        and str(row.account_id) == account_id
+        found = db.session.execute(
+            sa.select(WebSession, Author)
+            .outerjoin(Author, Author.id == WebSession.account_id)
+            .where(WebSession.id_hash == _hash(session_id))
+        ).first()
+    if found is None:
+        return False, None
+    row, author = found
+    live = (
+        str(row.account_id) == account_id
         and as_utc(row.expires_at) > now_ms()
         and _revocations().allows(account_id, row.token_version)
     )
+    return live, author if live else None
 
 
 def keep_after_own_change(account_id: str, version: int) -> None:
