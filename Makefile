@@ -104,6 +104,10 @@ test-delivery: $(INSTALLED) $(TOOLS_INSTALLED) ## Validate images, charts, GitOp
 lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes included)
 	@scripts/lock-requirements.sh
 
+.PHONY: bench
+bench: $(INSTALLED) ## One table: pages and API reads (anonymous, signed in), a 95/5 mix, writes, 500 vs 100k articles (needs wrk; ~15 min)
+	@$(BIN)/python -m benchmarks.bench
+
 .PHONY: bench-gateway
 bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs wrk)
 	@$(BIN)/python -m benchmarks.gateway
