@@ -2,13 +2,14 @@
 between requests) and the viewer's own bits (webapp.shared_parts, ADR 0025)."""
 
 import re
+import uuid
 
 import pytest
 import redis
 
 from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
 from titanium_common.identity import USER_ID_HEADER
-from webapp import shared_parts
+from webapp import authors, shared_parts
 from webapp.articles import service as articles_service
 
 
@@ -137,3 +138,25 @@ def test_a_version_move_missed_while_redis_was_down_is_made_up_before_anything_i
         assert store.get("part", lambda: next(reads)) == "after the write"
     with app.test_request_context():
         assert store.get("part", lambda: next(reads)) == "after the write"  # kept again
+
+
+def test_a_preview_kept_as_rendered_shows_an_edit_and_a_new_author_name_at_once(
+    client, app, people
+):
+    author = people("renamed")
+    article = publish(app, author, "fragments")
+    assert f"/profile/{author.username}".encode() in client.get("/tag/fragments").data
+
+    with app.app_context():
+        edited = articles_service.update_article(
+            article.slug, author.id, {"title": "A better title", "description": "Sharper."}
+        )
+        authors.apply_snapshot(
+            uuid.UUID(author.id), authors.Snapshot("renamed-again", None, None, version=99)
+        )
+    html = client.get("/tag/fragments").data
+
+    assert b"A better title" in html and b"Sharper." in html
+    assert f'href="/article/{edited.slug}"'.encode() in html
+    assert b'<a class="author" href="/profile/renamed-again">renamed-again</a>' in html
+    assert author.username.encode() not in html

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, request, session
 from flask_login import current_user
 
-from webapp import markdown
+from webapp import fragments, markdown
 from webapp.articles.service import reading_minutes
 from webapp.extensions import csrf, htmx
 from webapp.idempotency import new_key
@@ -102,6 +102,7 @@ def _init_templates(app: Flask) -> None:
     # A creating form carries a key made for its rendering: a double submit creates once.
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals["kept_fragment"] = fragments.kept
 
     @app.context_processor
     def site():
