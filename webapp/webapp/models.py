@@ -39,10 +39,16 @@ class Tag(db.Model):
 class Article(db.Model):
     __tablename__ = "articles"
     __table_args__ = (
-        # An author's articles (profile page, author= filter, drafts) and the feed
-        # (author_id IN ...), in list order.
+        # An author's articles (profile page, author= filter, drafts, trash) and the feed
+        # (author_id IN ...), in list order: a page's ids and their count come from the index
+        # alone (deleted_at IS NULL is an index condition too).
         sa.Index(
-            "ix_articles_author_id_draft_created_at", "author_id", "draft", "created_at", "id"
+            "ix_articles_author_id_draft_deleted_at_created_at",
+            "author_id",
+            "draft",
+            "deleted_at",
+            "created_at",
+            "id",
         ),
     )
 

@@ -10,6 +10,7 @@ the planner sees their real size and index-only scans work at once.
 
 import csv
 import io
+import itertools
 import random
 import time
 import uuid
@@ -38,7 +39,7 @@ TAGS = [
     "career", "opensource", "tutorial", "beginners", "webdev", "css", "html", "machinelearning",
     "data", "algorithms", "networking", "books", "productivity", "writing", "music", "travel",
 ]
-WORDS = [
+COMMON_WORDS = [
     "the", "a", "of", "to", "and", "in", "is", "it", "that", "for", "on", "with", "as", "was",
     "be", "by", "this", "are", "from", "at", "or", "an", "have", "not", "query", "index",
     "table", "page", "cache", "server", "request", "latency", "throughput", "article", "reader",
@@ -49,6 +50,11 @@ WORDS = [
     "few", "more", "less", "often", "never",
 ]
 # fmt: on
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vi", "zo", "pe", "su", "da", "fi", "go", "hu"]
+# Common words first, then made-up ones, drawn by Zipf's law as in real text: search finds a
+# handful of articles for most words and nearly all of them for a few.
+VOCABULARY = COMMON_WORDS + ["".join(parts) for parts in itertools.product(SYLLABLES, repeat=3)]
+WORD_WEIGHTS = list(itertools.accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
 
 
 @click.command("seed-bulk")
@@ -173,7 +179,7 @@ def _skewed(rng: random.Random, size: int) -> int:
 
 
 def _articles(rng, first_id: int, counts: list[int], user_ids, now) -> Iterator[dict]:
-    paragraphs = [_sentence(rng, rng.randint(30, 120)) for _ in range(200)]
+    paragraphs = [_sentence(rng, rng.randint(30, 120)) for _ in range(1000)]
     step = SPAN / len(counts)
     for index, favorites in enumerate(counts):
         title = _sentence(rng, rng.randint(3, 8)).rstrip(".")
@@ -222,7 +228,7 @@ def _favorites(favorited: list[list[int]], first_id: int, user_ids, now) -> Iter
 
 
 def _sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
+    return " ".join(rng.choices(VOCABULARY, cum_weights=WORD_WEIGHTS, k=words)).capitalize() + "."
 
 
 def _after_bulk_load() -> None:

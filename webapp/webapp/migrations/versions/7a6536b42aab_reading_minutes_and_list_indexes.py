@@ -47,14 +47,14 @@ def upgrade():
     )
     op.drop_index("ix_articles_author_id_draft_created_at", table_name="articles")
     op.create_index(
-        "ix_articles_author_id_draft_created_at",
+        "ix_articles_author_id_draft_deleted_at_created_at",
         "articles",
-        ["author_id", "draft", "created_at", "id"],
+        ["author_id", "draft", "deleted_at", "created_at", "id"],
     )
 
 
 def downgrade():
-    op.drop_index("ix_articles_author_id_draft_created_at", table_name="articles")
+    op.drop_index("ix_articles_author_id_draft_deleted_at_created_at", table_name="articles")
     op.create_index(
         "ix_articles_author_id_draft_created_at", "articles", ["author_id", "draft", "created_at"]
     )
