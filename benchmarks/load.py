@@ -5,6 +5,7 @@ import re
 import subprocess
 import tempfile
 import uuid
+from dataclasses import fields
 from pathlib import Path
 
 from scripts.stack import Ports, Stack, StackConfig, free_port, launch
@@ -23,7 +24,7 @@ def start_bench_stack(log_level: str = "WARNING") -> Stack:
     run = uuid.uuid4().hex[:8]
     config = StackConfig(
         var_dir=Path(tempfile.mkdtemp(prefix="titanium-bench-")),
-        ports=Ports(*(free_port() for _ in range(5))),
+        ports=Ports(*(free_port() for _ in range(len(fields(Ports))))),
         postgres_server_url=os.environ.get("TITANIUM_POSTGRES_URL", ""),
         redis_url=os.environ.get("TITANIUM_REDIS_URL", ""),
         database_suffix=f"_bench_{run}",
@@ -46,20 +47,31 @@ def describe(stack: Stack, duration: int) -> str:
     )
 
 
-def wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, headers: dict[str, str], duration: int, connections: int, script: str | None = None
+) -> dict[str, float]:
+    """One wrk run; `script` is a Lua file that makes the requests (writes, mixes)."""
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     percentiles = {
         f"p{p}": float(v) * _UNITS[u]
         for p, v, u in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     }
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = float(errors.group(1)) if errors else 0.0
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         **percentiles,
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "non_2xx": non_2xx,
+        # Refused or timed-out requests are errors too (wrk's read errors are often closes).
+        "errors": non_2xx + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
     }
 
 

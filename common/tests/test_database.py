@@ -6,14 +6,18 @@ import time
 from pathlib import Path
 
 import click
+import psycopg2.extensions
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy import event
 
 from titanium_common.api import register_json_errors
 from titanium_common.backends import database_on_server
 from titanium_common.database import (
     NAMING_CONVENTION,
+    BackingOff,
+    back_off_after_refusal,
     database_extensions,
     wait_for_database,
     wait_on_connect,
@@ -95,6 +99,21 @@ def test_opening_a_connection_waits_for_a_database_that_refuses_then_gives_up():
     assert sleeps[:3] == [0.05, 0.1, 0.2] and 1.0 <= sum(sleeps) <= 2.0, sleeps
 
 
+def test_an_engine_that_was_refused_fails_at_once_for_a_while_then_tries_again():
+    """A read replica that is down: reads go to the primary without a connect attempt each."""
+    engine, now = refusing_engine(), [0.0]
+    back_off_after_refusal(engine, 10, clock=lambda: now[0])
+
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
+    now[0] = 9.9
+    with pytest.raises(BackingOff):
+        engine.connect()
+    now[0] = 10.1
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
+
+
 class TcpProxy:
     """Stands between a service and PostgreSQL; `stop` cuts every connection and refuses new
     ones, as a restarting server does, and `start` lets them through again on the same port."""
@@ -154,7 +173,7 @@ def restartable_postgres(service_package):
     proxy.stop()
 
 
-def service_on(url, reconnect_seconds: float) -> Flask:
+def service_on(url, reconnect_seconds: float, ping_idle_seconds: float = 10.0) -> Flask:
     db, migrate = database_extensions(Path(__file__).parent)
     app = create_service_app(
         "demo_service",
@@ -162,6 +181,7 @@ def service_on(url, reconnect_seconds: float) -> Flask:
         {
             "DATABASE_URL": url.render_as_string(hide_password=False),
             "DATABASE_RECONNECT_SECONDS": reconnect_seconds,
+            "DATABASE_PING_IDLE_SECONDS": ping_idle_seconds,
             "REDIS_URL": "",
         },
         db=db,
@@ -173,6 +193,10 @@ def service_on(url, reconnect_seconds: float) -> Flask:
     @app.get("/now")
     def now():
         return {"now": str(db.session.scalar(sa.text("SELECT now()")))}
+
+    @app.get("/backend")
+    def backend():
+        return {"pid": db.session.scalar(sa.text("SELECT pg_backend_pid()"))}
 
     return app
 
@@ -227,3 +251,110 @@ def test_a_connection_cut_after_the_last_query_neither_fails_the_reply_nor_the_n
 
     assert reply.status_code == 200
     assert following.status_code == 200
+
+
+# --- a busy pool is not pinged; a dead connection is still never handed out -----------------
+
+
+@pytest.fixture
+def postgres(service_package):
+    server = os.environ.get("TITANIUM_POSTGRES_URL")
+    if not server:
+        pytest.skip("counting what reaches PostgreSQL needs one (TITANIUM_POSTGRES_URL)")
+    url = sa.engine.make_url(database_on_server(server, "postgres"))
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    yield url, admin
+    admin.dispose()
+
+
+def statements_sent(app: Flask) -> list[str]:
+    """Every statement the app's connections send, pings included (they bypass SQLAlchemy's
+    cursor events, so they are recorded on the driver's cursors)."""
+    sent: list[str] = []
+
+    class RecordingCursor(psycopg2.extensions.cursor):
+        def execute(self, query, params=None):
+            sent.append(query.decode() if isinstance(query, bytes) else str(query))
+            return super().execute(query, params)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+        engine.dispose()
+
+        @event.listens_for(engine, "connect")
+        def record(dbapi_connection, _record):
+            dbapi_connection.cursor_factory = RecordingCursor
+
+    return sent
+
+
+def terminate(admin: sa.Engine, pid: int) -> None:
+    """End a backend as a restart or failover does, and wait until it is gone."""
+    with admin.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+        while not connection.scalar(gone, {"pid": pid}):
+            time.sleep(0.01)
+
+
+def test_a_burst_of_requests_on_a_warm_pool_sends_no_ping(postgres):
+    """Issue 12: `pool_pre_ping` sent `SELECT 1` before every request's first query."""
+    url, _ = postgres
+    app = service_on(url, reconnect_seconds=5)
+    sent = statements_sent(app)
+    client = app.test_client()
+    assert client.get("/now").status_code == 200  # warm: the pool holds a connection
+    sent.clear()
+
+    statuses = [client.get("/now").status_code for _ in range(20)]
+
+    assert statuses == [200] * 20
+    assert sent.count("SELECT now()") == 20
+    assert not [statement for statement in sent if statement.strip().upper() == "SELECT 1"]
+
+
+def test_a_connection_the_server_ended_is_replaced_without_an_error(postgres):
+    url, admin = postgres
+    client = service_on(url, reconnect_seconds=5).test_client()
+    first = client.get("/backend").json["pid"]
+
+    terminate(admin, first)
+    reply = client.get("/backend")
+
+    assert reply.status_code == 200
+    assert reply.json["pid"] != first
+
+
+def test_a_connection_idle_past_the_threshold_is_pinged_and_replaced_if_dead(postgres, monkeypatch):
+    """A connection that died silently (a dropped network path) says nothing on its socket:
+    past DATABASE_PING_IDLE_SECONDS (0 here), the ping finds it dead before a request uses it."""
+    url, admin = postgres
+    app = service_on(url, reconnect_seconds=5, ping_idle_seconds=0)
+    sent = statements_sent(app)
+    client = app.test_client()
+    first = client.get("/backend").json["pid"]
+    assert client.get("/backend").json["pid"] == first
+    assert "SELECT 1" in sent  # idle past the threshold: pinged
+
+    monkeypatch.setattr("titanium_common.database._server_has_spoken", lambda _connection: False)
+    terminate(admin, first)
+    reply = client.get("/backend")
+
+    assert reply.status_code == 200
+    assert reply.json["pid"] != first
+
+
+def test_a_replica_that_is_not_postgresql_is_refused_at_start(service_package, tmp_path):
+    db, migrate = database_extensions(tmp_path)
+    with pytest.raises(ValueError, match="DATABASE_REPLICA_URL must name a PostgreSQL server"):
+        create_service_app(
+            "demo_service",
+            [*database_settings(), *server_settings(8099), *redis_settings("replica")],
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path}/primary.db",
+                "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path}/replica.db",
+            },
+            db=db,
+            migrate=migrate,
+            max_body_bytes=1024,
+        )

@@ -5,6 +5,7 @@ Each service keeps its own metadata, database and migrations; only the wiring is
 """
 
 import logging
+import select
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -34,13 +36,16 @@ NAMING_CONVENTION = {
 }
 
 
-def database_extensions(package_dir: Path) -> tuple[SQLAlchemy, Migrate]:
-    """Unbound `db` and `migrate` for one service, its migrations in <package>/migrations."""
+def database_extensions(
+    package_dir: Path, session_class: type[Session] = Session
+) -> tuple[SQLAlchemy, Migrate]:
+    """Unbound `db` and `migrate` for one service, its migrations in <package>/migrations;
+    `session_class` may choose engines differently (webapp.replica)."""
 
     class Base(DeclarativeBase):
         metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
-    db = SQLAlchemy(model_class=Base)
+    db = SQLAlchemy(model_class=Base, session_options={"class_": session_class})
     migrate = _Migrate(directory=str(package_dir / "migrations"), render_as_batch=True)
     return db, migrate
 
@@ -114,7 +119,7 @@ def wait_on_connect(
     refuses connections (a PostgreSQL restart or failover) instead of failing at once.
 
     Only opening a connection is retried: that happens before a transaction starts (at checkout,
-    or when `pool_pre_ping` finds a pooled connection dead), so nothing can have been written
+    or when `check_on_checkout` finds a pooled connection dead), so nothing can have been written
     yet. A connection lost in the middle of a transaction is never replayed here; the request
     answers 503 (titanium_common.api) and the client retries, safely for creating POSTs with an
     Idempotency-Key.
@@ -137,6 +142,75 @@ def wait_on_connect(
                 )
                 sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+
+class BackingOff(Exception):
+    """A connection not even tried: the database refused one a moment ago."""
+
+
+def back_off_after_refusal(
+    engine: sa.Engine, seconds: float, *, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """After `engine` failed to connect, fail its connections at once for `seconds`, raising
+    BackingOff: for a database whose users have somewhere else to go (a read replica), where
+    every request paying a refused or timed-out connect would cost more than the answer."""
+    down_until = 0.0
+
+    @event.listens_for(engine, "do_connect")
+    def connect_or_back_off(dialect, _record, cargs, cparams):
+        nonlocal down_until
+        if clock() < down_until:
+            raise BackingOff(f"{engine.url.host} refused a connection less than {seconds:g} s ago")
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            down_until = clock() + seconds
+            raise
+
+
+def check_on_checkout(
+    engine: sa.Engine, idle_seconds: float, *, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Hand out only live pooled connections of `engine`, without a round trip for a busy one.
+
+    `pool_pre_ping` sent `SELECT 1` before every request's first query (15 % of webapp's wall
+    time). Instead: a connection the server has closed or said goodbye on (a restart, a
+    failover, pg_terminate_backend) has something to read on its socket, which costs one
+    `poll()` to see; only a connection idle for longer than `idle_seconds`, which a silent
+    network drop may have killed, is pinged. A dead one invalidates the whole pool (a restart
+    killed its siblings too) and is replaced by a new connection, which `wait_on_connect` lets
+    wait for the restarting server. A connection that dies between checkout and its first query
+    still fails that request (503, titanium_common.api); SQLAlchemy then invalidates the pool.
+    """
+    if engine.dialect.name == "sqlite":
+        return  # a file: nothing to lose
+
+    @event.listens_for(engine, "checkin")
+    def note_idle_since(_dbapi_connection, record) -> None:
+        record.info[_IDLE_SINCE] = clock()
+
+    @event.listens_for(engine, "checkout")
+    def refuse_dead_connection(dbapi_connection, record, _proxy) -> None:
+        if _server_has_spoken(dbapi_connection):
+            raise sa.exc.InvalidatePoolError("the server closed the connection")
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or clock() - idle_since <= idle_seconds:
+            return  # new, or busy a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.InvalidatePoolError(f"ping failed: {error}") from error
+
+
+_IDLE_SINCE = "titanium_idle_since"
+
+
+def _server_has_spoken(dbapi_connection) -> bool:
+    """PostgreSQL sends nothing unasked to an idle connection we do not LISTEN on, except the
+    error it closes the connection with; end of file reads as readable too."""
+    poller = select.poll()  # not select(): it cannot watch a descriptor above 1023
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def end_sessions_on_lost_connections(app: Flask, db: SQLAlchemy) -> None:

@@ -23,9 +23,14 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from titanium_common import context, inputs
-from titanium_common.backends import resolve_database
+from titanium_common.backends import resolve_database, with_installed_driver
 from titanium_common.caching import UNCHANGED_HEADER
-from titanium_common.database import end_sessions_on_lost_connections, wait_on_connect
+from titanium_common.database import (
+    back_off_after_refusal,
+    check_on_checkout,
+    end_sessions_on_lost_connections,
+    wait_on_connect,
+)
 from titanium_common.guarded_redis import GuardedRedis
 from titanium_common.identity import CLIENT_ADDRESS_HEADER, USER_ID_HEADER
 from titanium_common.logging import configure_logging
@@ -37,6 +42,10 @@ ReadinessCheck = Callable[[], str]
 access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The Flask-SQLAlchemy bind of a service's read replica (DATABASE_REPLICA_URL), when it has one.
+REPLICA_BIND = "replica"
+REPLICA_CONNECT_TIMEOUT_SECONDS = 2  # libpq's smallest useful value
+REPLICA_RETRY_SECONDS = 10.0  # more than the readiness probe's period: one slow probe at most
 REDIS_EXTENSION = "redis"
 # Every JSON reply: never sniffed as something else, never framed, loads nothing.
 JSON_HEADERS = {
@@ -67,7 +76,7 @@ def create_service_app(
     app.config.from_mapping(
         settings,
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_BINDS=_replica_binds(settings.get("DATABASE_REPLICA_URL", "")),
         MAX_CONTENT_LENGTH=max_body_bytes,
         MAX_FORM_MEMORY_SIZE=max_body_bytes,
     )
@@ -79,7 +88,13 @@ def create_service_app(
     end_sessions_on_lost_connections(app, db)
     migrate.init_app(app, db)
     with app.app_context():
+        for engine in db.engines.values():
+            check_on_checkout(engine, settings["DATABASE_PING_IDLE_SECONDS"])
         wait_on_connect(db.engine, settings["DATABASE_RECONNECT_SECONDS"])
+        if replica := db.engines.get(REPLICA_BIND):
+            # Reads have the primary to go to (webapp.replica): a replica that refuses is
+            # left alone for a while, not waited for.
+            back_off_after_refusal(replica, REPLICA_RETRY_SECONDS)
     # Redis only ever holds caches and counters: a dead one must cost almost nothing.
     redis = GuardedRedis(
         settings["REDIS_URL"],
@@ -88,16 +103,41 @@ def create_service_app(
     )
     app.extensions[REDIS_EXTENSION] = redis
 
-    def database_readiness() -> str:
-        db.session.execute(sa.text("SELECT 1"))
-        return db.engine.dialect.name
-
+    checks = {
+        "database": lambda: _answer_select_one(db.engine),  # the primary, whatever reads use
+        **(readiness or {}),
+        "redis": redis.readiness,
+    }
+    optional = ["redis"]
+    if REPLICA_BIND in app.config["SQLALCHEMY_BINDS"]:
+        # Reads fall back to the primary without it: reported, never a reason to stop serving.
+        checks[REPLICA_BIND] = lambda: _answer_select_one(db.engines[REPLICA_BIND])
+        optional.append(REPLICA_BIND)
     init_service(
         app,
-        readiness={"database": database_readiness, **(readiness or {}), "redis": redis.readiness},
+        readiness=checks,
         openapi_file=Path(app.root_path) / "openapi.yaml",
+        optional_checks=optional,
     )
     return app
+
+
+def _replica_binds(replica_url: str) -> dict[str, dict[str, Any]]:
+    """The read replica as a Flask-SQLAlchemy bind (engine only: no model is bound to it)."""
+    if not replica_url:
+        return {}
+    url = with_installed_driver(replica_url)
+    if not url.startswith("postgresql+psycopg2://"):
+        raise ValueError(f"DATABASE_REPLICA_URL must name a PostgreSQL server, not {url[:20]!r}")
+    # libpq's own default waits forever for an unreachable host; reads then use the primary.
+    options = {"connect_args": {"connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS}}
+    return {REPLICA_BIND: {"url": url, **options}}
+
+
+def _answer_select_one(engine: Engine) -> str:
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    return engine.dialect.name
 
 
 def init_service(

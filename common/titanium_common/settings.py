@@ -228,6 +228,13 @@ def database_settings() -> list[Setting]:
             "before it answers 503",
             EVERY_SERVICE,
         ),
+        Setting(
+            "DATABASE_PING_IDLE_SECONDS",
+            10.0,
+            "a pooled connection idle for longer than this is pinged before it is used (one "
+            "closed by the server is always replaced, without a ping)",
+            EVERY_SERVICE,
+        ),
     ]
 
 

@@ -33,6 +33,7 @@ from tests.delivery.conftest import (
     pod_template,
     render,
     rendered_environment,
+    rendered_platform,
     rendered_service,
     run_tool,
     service_values,
@@ -303,6 +304,38 @@ def test_the_trash_purge_runs_daily_as_a_cronjob_of_the_webapp_only():
         for sa in of_kind(rendered_service("webapp", "prod"), "ServiceAccount")
     }
     assert pod["serviceAccountName"] in accounts
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_webapp_reads_from_the_ro_service_wherever_its_cluster_has_a_replica(env):
+    """DATABASE_REPLICA_URL (ADR 0024): CloudNativePG's `webapp-db-ro` Service, with the
+    credentials of the Secret DATABASE_URL comes from, exactly where webapp-db has standbys."""
+    clusters = {
+        obj["metadata"]["name"]: obj["spec"]["instances"]
+        for obj in of_kind(rendered_platform(env), "Cluster")
+    }
+    has_standbys = clusters.get("webapp-db", 0) > 1
+    (deployment,) = of_kind(rendered_service("webapp", env), "Deployment")
+    env_vars = {
+        entry["name"]: entry for entry in pod_template(deployment)["spec"]["containers"][0]["env"]
+    }
+
+    assert ("DATABASE_REPLICA_URL" in env_vars) == has_standbys, clusters
+    if not has_standbys:
+        return
+    primary_secret = env_vars["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"]
+    for name, key in (
+        ("DATABASE_REPLICA_USER", "username"),
+        ("DATABASE_REPLICA_PASSWORD", "password"),
+        ("DATABASE_REPLICA_DBNAME", "dbname"),
+    ):
+        assert env_vars[name]["valueFrom"]["secretKeyRef"] == {"name": primary_secret, "key": key}
+    names = list(env_vars)
+    assert names.index("DATABASE_REPLICA_URL") > names.index("DATABASE_REPLICA_PASSWORD")
+    assert env_vars["DATABASE_REPLICA_URL"]["value"] == (
+        "postgresql://$(DATABASE_REPLICA_USER):$(DATABASE_REPLICA_PASSWORD)"
+        "@webapp-db-ro:5432/$(DATABASE_REPLICA_DBNAME)"
+    )
 
 
 def test_outbox_relay_is_its_own_workload():

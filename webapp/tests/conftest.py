@@ -79,6 +79,8 @@ def app_settings(fake_user_service_session, revocation_feed_session, media_dir):
         "USER_SERVICE_URL": fake_user_service_session.url,
         # The account calls are replaced in process (FakeAuthService); the feed is served.
         "AUTH_SERVICE_URL": revocation_feed_session.url,
+        # One process, as `make run` without Redis: webapp.shared_parts keeps parts in it.
+        "WEB_CONCURRENCY": 1,
     }
 
 

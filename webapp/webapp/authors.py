@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp import shared_parts
 from webapp.clock import now_ms
 from webapp.extensions import db
 from webapp.models import Author, account_uuid
@@ -51,7 +52,7 @@ def profiles_by_ids(ids: Iterable, viewer_id=None) -> dict[str, Profile]:
             found.update(_read_through(profiles.lookup(ids=missing)))
         except UpstreamUnavailable as error:
             log.warning("authors shown as placeholders", extra={"error": str(error)})
-    following = _followed_among(viewer_id, list(found))
+    following = followed_among(viewer_id, list(found))
     return {account_id: _profile(author, following) for account_id, author in found.items()}
 
 
@@ -77,7 +78,7 @@ def profile_by_username(username: str, viewer_id=None) -> Profile | None:
         return None
     # Two copies can hold one name for a moment (renames arriving out of order): the newer one.
     author = max(found.values(), key=lambda copy: copy.updated_at)
-    return _profile(author, _followed_among(viewer_id, [str(author.id)]))
+    return _profile(author, followed_among(viewer_id, [str(author.id)]))
 
 
 def apply_snapshot(account_id: uuid.UUID, snapshot: Snapshot) -> Author:
@@ -114,6 +115,7 @@ def _read_through(found: list[dict]) -> dict[str, Author]:
     if rows:
         with db.engine.begin() as connection:
             connection.execute(_upsert(rows))
+        shared_parts.content_changed()  # a placeholder author kept in a part has a name now
     return {str(row["id"]): Author(**row, updated_at=now_ms()) for row in rows}
 
 
@@ -132,7 +134,7 @@ def _upsert(rows: list[dict]) -> sa.Insert:
     )
 
 
-def _followed_among(viewer_id, account_ids: list[str]) -> set[str] | None:
+def followed_among(viewer_id, account_ids: list[str]) -> set[str] | None:
     """Which of these the viewer follows; None when user_service cannot say."""
     if viewer_id is None or not account_ids:
         return set()

@@ -34,7 +34,7 @@ from titanium_common.revocations import (
     RevocationList,
     feed_query,
 )
-from webapp import upstream
+from webapp import replica, upstream
 from webapp.clock import as_utc, now_ms
 from webapp.extensions import db
 from webapp.models import WebSession, account_uuid
@@ -72,7 +72,8 @@ def end() -> None:
 def is_live(account_id: str) -> bool:
     """Whether this request's session still signs `account_id` in."""
     session_id = _session_id()
-    row = db.session.get(WebSession, _hash(session_id)) if session_id else None
+    with replica.reading_primary():  # a logout takes effect at once, whatever a replica says
+        row = db.session.get(WebSession, _hash(session_id)) if session_id else None
     return (
         row is not None
         and str(row.account_id) == account_id

@@ -57,9 +57,31 @@ def media_settings() -> list[Setting]:
     ]
 
 
+def replica_settings() -> list[Setting]:
+    """Reads from a PostgreSQL read replica (webapp/replica.py, docs/adr/0024)."""
+    return [
+        Setting(
+            "DATABASE_REPLICA_URL",
+            "",
+            "a PostgreSQL read replica of DATABASE_URL (CloudNativePG's `-ro` service): GET "
+            "and HEAD requests read from it, falling back to the primary while it is down; "
+            "empty: none",
+            SERVICE,
+        ),
+        Setting(
+            "DATABASE_REPLICA_LAG_WINDOW_SECONDS",
+            5.0,
+            "after a signed-in viewer's successful write, their reads use the primary for this "
+            "long, so they see it before the replica has replayed it",
+            SERVICE,
+        ),
+    ]
+
+
 SETTINGS = [
     *server_settings(port=8081),
     *database_settings(),
+    *replica_settings(),
     *redis_settings(SERVICE),
     Setting(
         "SECRET_KEY",

@@ -78,14 +78,30 @@ imagePullSecrets:
 envFrom:
   - configMapRef:
       name: {{ include "titanium.fullname" . }}
-{{- with .Values.secretEnv }}
+{{- if or .Values.secretEnv .Values.readReplica.enabled }}
 env:
-  {{- range . }}
+  {{- range .Values.secretEnv }}
   - name: {{ .name }}
     valueFrom:
       secretKeyRef:
         name: {{ .secretName }}
         key: {{ .key }}
+  {{- end }}
+  {{- with .Values.readReplica }}
+  {{- if .enabled }}
+  {{- /* The primary's credentials, for the `-ro` Service; Kubernetes expands $(NAME) from the
+  entries above it (CloudNativePG's generated passwords are letters and digits: nothing to
+  escape in a URL). */}}
+  {{- range $name, $key := dict "DATABASE_REPLICA_USER" "username" "DATABASE_REPLICA_PASSWORD" "password" "DATABASE_REPLICA_DBNAME" "dbname" }}
+  - name: {{ $name }}
+    valueFrom:
+      secretKeyRef:
+        name: {{ $.Values.readReplica.secretName }}
+        key: {{ $key }}
+  {{- end }}
+  - name: DATABASE_REPLICA_URL
+    value: "postgresql://$(DATABASE_REPLICA_USER):$(DATABASE_REPLICA_PASSWORD)@{{ .cluster }}-ro:5432/$(DATABASE_REPLICA_DBNAME)"
+  {{- end }}
   {{- end }}
 {{- end }}
 {{- end -}}

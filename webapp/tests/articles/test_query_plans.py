@@ -38,7 +38,9 @@ def big_app(backend, app_settings, tmp_path_factory):
     tmp_dir = str(tmp_path_factory.mktemp("query_plans"))
     with throwaway_database(backend, "webapp", tmp_dir) as url:
         settings = {"TESTING": True, "DATABASE_URL": url, "REDIS_URL": "", **app_settings}
-        app = create_app({**settings, "SECRET_KEY": TEST_SECRET_KEY})
+        # Several workers and no Redis: webapp.shared_parts keeps nothing, so every read
+        # sends its SQL.
+        app = create_app({**settings, "SECRET_KEY": TEST_SECRET_KEY, "WEB_CONCURRENCY": 2})
         with app.app_context():
             flask_migrate.upgrade()
         seeded = app.test_cli_runner().invoke(

@@ -7,6 +7,7 @@ signed-in viewer's list would cost. A write builds its reply before it commits (
 creating one hands that reply's ArticleView to `before_commit`.
 """
 
+import dataclasses
 import math
 import re
 import secrets
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from titanium_common.api import ApiError, FieldErrors
-from webapp import authors
+from webapp import authors, shared_parts
 from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
 from webapp.extensions import db
@@ -138,7 +139,18 @@ def list_articles(
     with_body=False,
 ) -> ArticlePage:
     """Published articles, newest first; the filters combine with AND. Without `with_body`
-    their bodies are not read (None)."""
+    their bodies are not read (None). The page every viewer sees alike is kept
+    (webapp.shared_parts); only the viewer's own bits are read for them."""
+    page = shared_parts.get(
+        ("articles", tag, author, favorited, limit, offset, with_body),
+        lambda: _list_for_everyone(tag, author, favorited, limit, offset, with_body),
+    )
+    return _as_seen_by(page, viewer_id, following=following)
+
+
+def _list_for_everyone(
+    tag, author, favorited, limit: int, offset: int, with_body: bool
+) -> ArticlePage:
     query = _published()
     if tag is not None:
         query = query.where(
@@ -155,7 +167,7 @@ def list_articles(
         if profile is None:
             return ArticlePage([], 0)
         query = restrict(query, account_uuid(profile.id))
-    return _page(query, viewer_id, limit, offset, following=following, with_body=with_body)
+    return _page(query, None, limit, offset, following=False, with_body=with_body)
 
 
 def feed(viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
@@ -171,9 +183,16 @@ def search(query: str, viewer_id, *, limit=20, offset=0, following=True) -> Arti
     """Published articles matching `query`, best match first."""
     if not query.strip():
         return ArticlePage([], 0)
-    clause, rank = full_text.matching(query.strip(), db.engine.dialect.name)
-    query = _published().where(clause)
-    return _page(query, viewer_id, limit, offset, rank=rank, following=following)
+    page = shared_parts.get(
+        ("search", query.strip(), limit, offset),
+        lambda: _search_for_everyone(query.strip(), limit, offset),
+    )
+    return _as_seen_by(page, viewer_id, following=following)
+
+
+def _search_for_everyone(query: str, limit: int, offset: int) -> ArticlePage:
+    clause, rank = full_text.matching(query, db.engine.dialect.name)
+    return _page(_published().where(clause), None, limit, offset, rank=rank, following=False)
 
 
 def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
@@ -197,6 +216,10 @@ def get_article(slug: str, viewer_id) -> ArticleView:
 
 def all_tags() -> list[str]:
     """Every tag on at least one published article, sorted."""
+    return shared_parts.get(("tags",), _used_tags)
+
+
+def _used_tags() -> list[str]:
     used = (
         sa.select(article_tags.c.tag_id)
         .join(Article, Article.id == article_tags.c.article_id)
@@ -686,6 +709,32 @@ def _view(article, author: Profile, *, favorited: bool, tags: list[str]) -> Arti
         favorites_count=article.favorites_count,
         author=author,
         draft=article.draft,
+    )
+
+
+def _as_seen_by(page: ArticlePage, viewer_id, *, following: bool) -> ArticlePage:
+    """`page` as read for everyone, with what is the viewer's own: which of its articles they
+    favorited (one indexed query) and, when `following`, whether they follow each author."""
+    if viewer_id is None or not page.articles:
+        return page
+    favorited = _favorited_among(page.articles, viewer_id)
+    followed = (
+        authors.followed_among(viewer_id, list({view.author.id: 0 for view in page.articles}))
+        if following
+        else set()
+    )
+    return ArticlePage(
+        [
+            dataclasses.replace(
+                view,
+                favorited=view.id in favorited,
+                author=dataclasses.replace(
+                    view.author, following=None if followed is None else view.author.id in followed
+                ),
+            )
+            for view in page.articles
+        ],
+        page.total,
     )
 
 
