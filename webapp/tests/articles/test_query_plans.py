@@ -115,6 +115,7 @@ def test_hot_reads_stay_on_indexes_at_size(big, read):
     found = result.articles if isinstance(result, service.ArticlePage) else result
     assert len(found) == 20 if "page 2" in read or "deep" in read else found
 
+    assert sent  # read from the database, not from something kept
     for query in sent:
         nodes = _plan_nodes(query)
         scanned = {node["Relation Name"] for node in nodes if "Relation Name" in node}
