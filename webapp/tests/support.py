@@ -3,6 +3,9 @@ read from forms, payloads that must render inert, and stand-ins at the upstream 
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -173,3 +176,28 @@ class FakeAuthService:
     def _raise_if_told(self):
         if self.rejection:
             raise self.rejection
+
+
+@dataclass(frozen=True)
+class Query:
+    """A statement the code sent, with its parameters and the columns of its result."""
+
+    statement: str
+    parameters: object
+    columns: tuple[str, ...]
+
+
+@contextmanager
+def queries_sent(engine) -> Iterator[list[Query]]:
+    """Every statement `engine` runs inside the block, as sent to the database."""
+    sent: list[Query] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        columns = tuple(column[0] for column in cursor.description or ())
+        sent.append(Query(statement, parameters, columns))
+
+    sa.event.listen(engine, "after_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", record)

@@ -39,10 +39,17 @@ class Tag(db.Model):
 class Article(db.Model):
     __tablename__ = "articles"
     __table_args__ = (
-        # Every listing is "published, newest first, newer insertion first on a tie".
-        sa.Index("ix_articles_draft_created_at_id", "draft", "created_at", "id"),
-        # An author's articles (profile page, author= filter) and the feed (author_id IN ...).
-        sa.Index("ix_articles_author_id_draft_created_at", "author_id", "draft", "created_at"),
+        # An author's articles (profile page, author= filter, drafts, trash) and the feed
+        # (author_id IN ...), in list order: a page's ids and their count come from the index
+        # alone (deleted_at IS NULL is an index condition too).
+        sa.Index(
+            "ix_articles_author_id_draft_deleted_at_created_at",
+            "author_id",
+            "draft",
+            "deleted_at",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +57,8 @@ class Article(db.Model):
     title: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str] = mapped_column(sa.Text)
     body: Mapped[str] = mapped_column(sa.Text)
+    # Of the body, stored when it is written, so that previews never read the body.
+    reading_minutes: Mapped[int] = mapped_column(sa.Integer, server_default="1")
     author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     # A draft is visible only to its author and never listed.
     draft: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
@@ -61,9 +70,23 @@ class Article(db.Model):
     # purge deletes it. Indexed: the purge finds the old ones by it.
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
 
-    tags: Mapped[list[Tag]] = relationship(
-        secondary=article_tags, order_by=Tag.name, lazy="selectin"
-    )
+    # Loaded when an article row is used (reading one, writing); lists read tags in one query.
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
+
+
+# What every list shows: not a draft, not in the trash. The same expression in the queries and
+# in the partial index below, so PostgreSQL knows the index answers them.
+PUBLISHED = sa.and_(Article.draft == sa.false(), Article.deleted_at.is_(None))
+
+# Every published listing is "newest first, newer insertion first on a tie": a page's ids come
+# from this index alone (index-only), however deep the page, and so does their count.
+sa.Index(
+    "ix_articles_published_created_at_id",
+    Article.created_at,
+    Article.id,
+    postgresql_where=PUBLISHED,
+    sqlite_where=PUBLISHED,
+)
 
 
 class ArticleSlug(db.Model):

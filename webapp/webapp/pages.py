@@ -7,7 +7,6 @@ from flask import Flask, Response, g, request, session
 from flask_login import current_user
 
 from webapp import fragments, markdown
-from webapp.articles.service import reading_minutes
 from webapp.extensions import csrf, htmx
 from webapp.idempotency import new_key
 from webapp.ui import (
@@ -94,9 +93,7 @@ def _set_cache_headers(response: Response) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        avatar=avatar_url, markdown=markdown.render, reading_minutes=reading_minutes
-    )
+    app.jinja_env.filters.update(avatar=avatar_url, markdown=markdown.render)
     # Macros imported by templates see globals, not the per-render context.
     app.jinja_env.globals["current_user"] = current_user
     # A creating form carries a key made for its rendering: a double submit creates once.

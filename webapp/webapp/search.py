@@ -23,16 +23,16 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return name not in (SEARCH_COLUMN, SEARCH_INDEX)
 
 
-def matching(query: str, dialect: str) -> tuple[ColumnElement[bool], list[ColumnElement]]:
-    """The WHERE clause for `query` and the ORDER BY that ranks the matches best first."""
+def matching(query: str, dialect: str) -> tuple[ColumnElement[bool], ColumnElement]:
+    """The WHERE clause for `query` and the rank of a match (higher is better)."""
     if dialect == "postgresql":
         vector = sa.literal_column(f"articles.{SEARCH_COLUMN}")
         tsquery = sa.func.websearch_to_tsquery(LANGUAGE, query)
-        return vector.op("@@")(tsquery), [sa.func.ts_rank(vector, tsquery).desc()]
+        return vector.op("@@")(tsquery), sa.func.ts_rank(vector, tsquery)
     words = query.split()
     clause = sa.and_(*(_contains_word(word) for word in words)) if words else sa.false()
     title_hits = sa.case((_in_title(words[0]), 1), else_=0) if words else sa.literal(0)
-    return clause, [title_hits.desc()]
+    return clause, title_hits
 
 
 def _like_pattern(word: str) -> str:

@@ -7,6 +7,9 @@ import pytest
 from titanium_common.api import ApiError
 from webapp.articles import service
 from webapp.clock import ONE_MS, iso_ms, now_ms
+from webapp.extensions import db
+
+from ..support import queries_sent
 
 FIELDS = {"title": "A title", "description": "d", "body": "b"}
 
@@ -37,6 +40,47 @@ def test_slugify_is_kebab_case_ascii(title, slug):
 def test_reading_minutes_rounds_up_and_is_at_least_one():
     assert service.reading_minutes("") == 1
     assert service.reading_minutes("word " * 201) == 2
+
+
+def test_lists_never_read_article_bodies(app_context, author, reader, user_service):
+    tag = uid()
+    article = service.create_article(
+        author.id, {**FIELDS, "title": f"Needle {tag}", "body": "x " * 500, "tagList": [tag]}
+    )
+    service.create_article(author.id, {**FIELDS, "title": uid()}, draft=True)
+    service.favorite(article.slug, reader.id)
+    user_service.follows.add((reader.id, author.id))
+
+    with queries_sent(db.engine) as sent:
+        pages = [
+            service.list_articles(reader.id),
+            service.list_articles(reader.id, tag=tag),
+            service.list_articles(reader.id, author=author.username),
+            service.list_articles(reader.id, favorited=reader.username),
+            service.feed(reader.id),
+            service.search(f"Needle {tag}", reader.id),
+            service.drafts(author.id),
+        ]
+
+    assert all(page.articles for page in pages)
+    assert [column for query in sent for column in query.columns if column == "body"] == []
+    previews = [a for page in pages for a in page.articles if a.slug == article.slug]
+    assert len(previews) == 6
+    assert all(preview.body is None for preview in previews)
+    assert all(preview.tags == [tag] and preview.reading_minutes == 3 for preview in previews)
+    assert previews[0].favorited and previews[0].favorites_count == 1
+
+
+def test_the_reading_time_is_stored_when_the_body_is_written(app_context, author):
+    article = service.create_article(author.id, {**FIELDS, "title": uid(), "body": "w " * 401})
+    assert article.reading_minutes == 3
+
+    edited = service.update_article(article.slug, author.id, {"body": "w " * 1001})
+
+    assert edited.reading_minutes == 6
+    listed = service.list_articles(None, author=author.username).articles
+    assert [a.reading_minutes for a in listed] == [6]
+    assert service.get_article(article.slug, None).reading_minutes == 6
 
 
 def test_a_draft_is_seen_only_by_its_author(app_context, author, reader):

@@ -13,12 +13,14 @@ import re
 import secrets
 import unicodedata
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from titanium_common.api import ApiError, FieldErrors
 from webapp import authors, shared_parts
@@ -26,6 +28,7 @@ from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
 from webapp.extensions import db
 from webapp.models import (
+    PUBLISHED,
     Article,
     ArticleSlug,
     Comment,
@@ -61,7 +64,8 @@ class ArticleView:
     slug: str
     title: str
     description: str
-    body: str
+    body: str | None  # None in a list: previews never read bodies (the RSS feed asks for them)
+    reading_minutes: int
     tags: list[str]  # sorted, unique
     created_at: datetime
     updated_at: datetime
@@ -124,18 +128,29 @@ def not_found() -> ApiError:
 
 
 def list_articles(
-    viewer_id, *, tag=None, author=None, favorited=None, limit=20, offset=0, following=True
+    viewer_id,
+    *,
+    tag=None,
+    author=None,
+    favorited=None,
+    limit=20,
+    offset=0,
+    following=True,
+    with_body=False,
 ) -> ArticlePage:
-    """Published articles, newest first; the filters combine with AND. The page every viewer
-    sees alike is kept (webapp.shared_parts); only the viewer's own bits are read for them."""
+    """Published articles, newest first; the filters combine with AND. Without `with_body`
+    their bodies are not read (None). The page every viewer sees alike is kept
+    (webapp.shared_parts); only the viewer's own bits are read for them."""
     page = shared_parts.get(
-        ("articles", tag, author, favorited, limit, offset),
-        lambda: _list_for_everyone(tag, author, favorited, limit, offset),
+        ("articles", tag, author, favorited, limit, offset, with_body),
+        lambda: _list_for_everyone(tag, author, favorited, limit, offset, with_body),
     )
     return _as_seen_by(page, viewer_id, following=following)
 
 
-def _list_for_everyone(tag, author, favorited, limit: int, offset: int) -> ArticlePage:
+def _list_for_everyone(
+    tag, author, favorited, limit: int, offset: int, with_body: bool
+) -> ArticlePage:
     query = _published()
     if tag is not None:
         query = query.where(
@@ -152,7 +167,7 @@ def _list_for_everyone(tag, author, favorited, limit: int, offset: int) -> Artic
         if profile is None:
             return ArticlePage([], 0)
         query = restrict(query, account_uuid(profile.id))
-    return _page(query, None, limit, offset, following=False)
+    return _page(query, None, limit, offset, following=False, with_body=with_body)
 
 
 def feed(viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
@@ -182,7 +197,7 @@ def _search_for_everyone(query: str, limit: int, offset: int) -> ArticlePage:
 
 def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
     """The author's unpublished articles, newest first."""
-    query = sa.select(Article).where(
+    query = sa.select(Article.id).where(
         Article.draft.is_(True),
         Article.deleted_at.is_(None),
         Article.author_id == account_uuid(author_id),
@@ -193,7 +208,10 @@ def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
 def get_article(slug: str, viewer_id) -> ArticleView:
     """One article (whether the viewer follows its author included); a draft is found only by
     its author."""
-    return _views([visible_article(slug, viewer_id)], viewer_id, following=True)[0]
+    article = visible_article(slug, viewer_id)
+    return _views(
+        [article], viewer_id, following=True, tags_of={article.id: _loaded_tags(article)}
+    )[0]
 
 
 def all_tags() -> list[str]:
@@ -205,11 +223,7 @@ def _used_tags() -> list[str]:
     used = (
         sa.select(article_tags.c.tag_id)
         .join(Article, Article.id == article_tags.c.article_id)
-        .where(
-            Article.draft.is_(False),
-            Article.deleted_at.is_(None),
-            article_tags.c.tag_id == Tag.id,
-        )
+        .where(PUBLISHED, article_tags.c.tag_id == Tag.id)
     )
     return list(db.session.scalars(sa.select(Tag.name).where(used.exists()).order_by(Tag.name)))
 
@@ -236,6 +250,7 @@ def create_article(
             title=values["title"],
             description=values["description"],
             body=values["body"],
+            reading_minutes=reading_minutes(values["body"]),
             author_id=account_uuid(author_id),
             draft=draft,
             created_at=now,
@@ -245,7 +260,7 @@ def create_article(
         )
         db.session.add(article)
         db.session.flush()
-        return _view(article, author, favorited=False)
+        return _view(article, author, favorited=False, tags=_loaded_tags(article))
 
     return committed(attempt, before_commit)
 
@@ -281,6 +296,8 @@ def update_article(
         for name in ("title", "description", "body"):
             if name in values:
                 setattr(article, name, values[name])
+        if "body" in values:
+            article.reading_minutes = reading_minutes(values["body"])
         if "tags" in values:
             article.tags = _tags_named(values["tags"])
         article.updated_at = strictly_after(article.updated_at)
@@ -295,7 +312,7 @@ def update_article(
             )
         db.session.flush()
         favorited = bool(_favorited_among([article], editor_id))
-        return _view(article, author, favorited=favorited)
+        return _view(article, author, favorited=favorited, tags=_loaded_tags(article))
 
     return committed(attempt)
 
@@ -431,7 +448,7 @@ def _change_favorite(slug: str, user_id, change, *, favorited: bool) -> ArticleV
         # Again on a retry: the same user's concurrent favorite may have been counted meanwhile.
         article = visible_article(slug, user_id)
         change(article)
-        return _view(article, author, favorited=favorited)
+        return _view(article, author, favorited=favorited, tags=_loaded_tags(article))
 
     return committed(attempt)
 
@@ -541,7 +558,8 @@ def _tags_named(names: Sequence[str]) -> list[Tag]:
 
 
 def _published() -> sa.Select:
-    return sa.select(Article).where(Article.draft.is_(False), Article.deleted_at.is_(None))
+    """The ids of published articles, to be filtered further; _page reads their rows."""
+    return sa.select(Article.id).where(PUBLISHED)
 
 
 def _by_author(query: sa.Select, author_id: uuid.UUID) -> sa.Select:
@@ -587,49 +605,104 @@ def _article_by_old_slug(slug: str) -> Article | None:
     )
 
 
+# What a list shows of an article: everything but the body.
+PREVIEW_COLUMNS = (
+    Article.id,
+    Article.slug,
+    Article.title,
+    Article.description,
+    Article.reading_minutes,
+    Article.author_id,
+    Article.draft,
+    Article.favorites_count,
+    Article.created_at,
+    Article.updated_at,
+)
+
+
 def _page(
-    query: sa.Select, viewer_id, limit: int, offset: int, *, rank=(), following: bool
+    ids: sa.Select,
+    viewer_id,
+    limit: int,
+    offset: int,
+    *,
+    rank: ColumnElement | None = None,
+    following: bool,
+    with_body: bool = False,
 ) -> ArticlePage:
-    rows = list(
-        db.session.scalars(
-            query.order_by(*rank, Article.created_at.desc(), Article.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    """The page of the articles `ids` selects, newest first (best `rank` first, if given), as a
+    deferred join: the page's ids are sorted and skipped on an index, however deep the page,
+    and only their rows are read. Their tags come in one more query."""
+    keys = [Article.created_at] if rank is None else [rank, Article.created_at]
+    keys = [key.label(f"sort_{number}") for number, key in enumerate(keys)]
+    window = (
+        ids.add_columns(*keys)
+        .order_by(*(key.desc() for key in keys), Article.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
     )
+    columns = PREVIEW_COLUMNS + ((Article.body,) if with_body else ())
+    rows = db.session.execute(
+        sa.select(*columns)
+        .join(window, window.c.id == Article.id)
+        .order_by(*(window.c[key.name].desc() for key in keys), window.c.id.desc())
+    ).all()
     if offset == 0 and len(rows) < limit:
         total = len(rows)  # the whole result is on this page: no COUNT needed
     else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    return ArticlePage(_views(rows, viewer_id, following=following), total)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+    tags_of = _tags_of([row.id for row in rows])
+    return ArticlePage(_views(rows, viewer_id, following=following, tags_of=tags_of), total)
 
 
-def _views(articles: Sequence[Article], viewer_id, *, following: bool) -> list[ArticleView]:
-    """Views of these articles, their authors from webapp's copies in one query."""
-    if not articles:
+def _tags_of(article_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each article's tag names, sorted, in one query."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    if article_ids:
+        for article_id, name in db.session.execute(
+            sa.select(article_tags.c.article_id, Tag.name)
+            .join(Tag, Tag.id == article_tags.c.tag_id)
+            .where(article_tags.c.article_id.in_(article_ids))
+            .order_by(Tag.name)
+        ):
+            tags[article_id].append(name)
+    return tags
+
+
+def _loaded_tags(article: Article) -> list[str]:
+    return [tag.name for tag in article.tags]
+
+
+def _views(rows: Sequence, viewer_id, *, following: bool, tags_of) -> list[ArticleView]:
+    """Views of these articles (Article objects, or rows of PREVIEW_COLUMNS and maybe the body),
+    their authors from webapp's copies in one query."""
+    if not rows:
         return []
     found = authors.profiles_by_ids(
-        {article.author_id for article in articles}, viewer_id if following else None
+        {row.author_id for row in rows}, viewer_id if following else None
     )
-    favorited = _favorited_among(articles, viewer_id)
+    favorited = _favorited_among(rows, viewer_id)
     return [
         _view(
-            article,
-            found.get(str(article.author_id)) or Profile.placeholder(article.author_id),
-            favorited=article.id in favorited,
+            row,
+            found.get(str(row.author_id)) or Profile.placeholder(row.author_id),
+            favorited=row.id in favorited,
+            tags=tags_of.get(row.id, []),
         )
-        for article in articles
+        for row in rows
     ]
 
 
-def _view(article: Article, author: Profile, *, favorited: bool) -> ArticleView:
+def _view(article, author: Profile, *, favorited: bool, tags: list[str]) -> ArticleView:
     return ArticleView(
         id=article.id,
         slug=article.slug,
         title=article.title,
         description=article.description,
-        body=article.body,
-        tags=[tag.name for tag in article.tags],
+        body=getattr(article, "body", None),  # a preview's row has no body
+        reading_minutes=article.reading_minutes,
+        tags=tags,
         created_at=as_utc(article.created_at),
         updated_at=as_utc(article.updated_at),
         favorited=favorited,
@@ -665,7 +738,7 @@ def _as_seen_by(page: ArticlePage, viewer_id, *, following: bool) -> ArticlePage
     )
 
 
-def _favorited_among(articles: Sequence[Article], viewer_id) -> set[int]:
+def _favorited_among(articles: Sequence, viewer_id) -> set[int]:
     if viewer_id is None:
         return set()
     return set(

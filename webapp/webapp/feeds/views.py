@@ -29,7 +29,7 @@ def _rss(title: str, link: str, self_link: str, items) -> Response:
 @bp.get("/feed.xml")
 @public_page
 def all_posts():
-    page = articles.list_articles(None, limit=FEED_SIZE, following=False)
+    page = articles.list_articles(None, limit=FEED_SIZE, following=False, with_body=True)
     return _rss(
         "All posts",
         public_url("home.index"),
@@ -44,7 +44,9 @@ def author_posts(username: str):
     profile = authors.profile_by_username(username)
     if profile is None:
         abort(404)
-    page = articles.list_articles(None, author=profile.username, limit=FEED_SIZE, following=False)
+    page = articles.list_articles(
+        None, author=profile.username, limit=FEED_SIZE, following=False, with_body=True
+    )
     return _rss(
         f"Posts by {profile.username}",
         public_url("profile.articles", username=profile.username),
@@ -56,7 +58,7 @@ def author_posts(username: str):
 @bp.get("/tag/<tag>/feed.xml")
 @public_page
 def tag_posts(tag: str):
-    page = articles.list_articles(None, tag=tag, limit=FEED_SIZE, following=False)
+    page = articles.list_articles(None, tag=tag, limit=FEED_SIZE, following=False, with_body=True)
     return _rss(
         f"Posts tagged {tag}",
         public_url("home.tag", tag=tag),

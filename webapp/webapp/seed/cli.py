@@ -1,4 +1,5 @@
-"""`flask --app webapp seed-demo`: demo articles, comments and favorites by the demo authors.
+"""`flask --app webapp seed-demo`: demo articles, comments and favorites by the demo authors
+(`seed-bulk`, webapp.seed.bulk, makes a big made-up blog for measurements).
 
 Idempotent: an article whose slug already exists is left alone (with its comments and favorites).
 The authors are the demo accounts auth_service seeds; their ids come from their profiles (copied
@@ -22,6 +23,7 @@ from webapp.clock import now_ms
 from webapp.comments import service as comments
 from webapp.extensions import db
 from webapp.models import Article, Comment
+from webapp.seed.bulk import seed_bulk
 from webapp.upstream import UpstreamUnavailable
 
 CONTENT_FILE = Path(__file__).with_name("content.yaml")
@@ -103,3 +105,4 @@ def _demo_author_ids(usernames: list[str], wait: float) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_bulk)
