@@ -207,11 +207,23 @@ def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
 
 def get_article(slug: str, viewer_id) -> ArticleView:
     """One article (whether the viewer follows its author included); a draft is found only by
-    its author."""
-    article = visible_article(slug, viewer_id)
+    its author. A published one is kept for every viewer (webapp.shared_parts)."""
+    published = shared_parts.get(("article", slug), lambda: _published_article(slug))
+    if published is not None:
+        page = _as_seen_by(ArticlePage([published], 1), viewer_id, following=True)
+        return page.articles[0]
+    article = visible_article(slug, viewer_id)  # a draft, an old slug, or nothing: 404, 301
     return _views(
         [article], viewer_id, following=True, tags_of={article.id: _loaded_tags(article)}
     )[0]
+
+
+def _published_article(slug: str) -> ArticleView | None:
+    """The published article at `slug` as everyone sees it; None for anything else."""
+    article = db.session.scalar(sa.select(Article).where(PUBLISHED, Article.slug == slug))
+    if article is None:
+        return None
+    return _views([article], None, following=False, tags_of={article.id: _loaded_tags(article)})[0]
 
 
 def all_tags() -> list[str]:
