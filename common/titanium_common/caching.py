@@ -10,6 +10,8 @@ error or not at all, makes the gateway forget every page. The gateway drops all 
 before the client sees them.
 """
 
+from urllib.parse import quote
+
 SURROGATE_KEY_HEADER = "Surrogate-Key"
 PURGE_HEADER = "X-Titanium-Purge"
 UNCHANGED_HEADER = "X-Titanium-Unchanged"
@@ -18,3 +20,28 @@ UNCHANGED_HEADER = "X-Titanium-Unchanged"
 def split_keys(value: str | None) -> frozenset[str]:
     """The keys of a SURROGATE_KEY_HEADER or PURGE_HEADER value."""
     return frozenset((value or "").split())
+
+
+# The keys. Any list of articles (home, tag pages, profiles, feeds, search, the API's lists): a
+# new article or a favorite count can move or change any of them.
+ARTICLES = "articles"
+# The tag list (home's popular tags, the sitemap, GET /api/tags).
+TAGS = "tags"
+
+
+def article_key(article_id: int) -> str:
+    return f"article-{article_id}"
+
+
+def author_key(account_id) -> str:
+    """Whatever shows this author's profile (name, bio, image)."""
+    return f"author-{account_id}"
+
+
+def tag_key(name: str) -> str:
+    return "tag-" + quote(name, safe="")  # keys are space-separated: none holds a space
+
+
+def username_key(name: str) -> str:
+    """A list filtered by a username nobody has (yet): a profile change may give it to someone."""
+    return "username-" + quote(name, safe="")
