@@ -22,8 +22,10 @@ def split_keys(value: str | None) -> frozenset[str]:
     return frozenset((value or "").split())
 
 
-# The keys. Any list of articles (home, tag pages, profiles, feeds, search, the API's lists): a
-# new article or a favorite count can move or change any of them.
+# The keys. An article's key stands for what its previews and page show of it (its comments have
+# their own key, its author's profile too). Any list of articles (home, tag pages, profiles,
+# feeds, search, the API's lists) shows ARTICLES: a new article or a favorite count can move or
+# change any of them.
 ARTICLES = "articles"
 # The tag list (home's popular tags, the sitemap, GET /api/tags).
 TAGS = "tags"
@@ -31,6 +33,11 @@ TAGS = "tags"
 
 def article_key(article_id: int) -> str:
     return f"article-{article_id}"
+
+
+def comments_key(article_id: int) -> str:
+    """An article's comments: they show on its own page (and API reply) only, never in lists."""
+    return f"comments-{article_id}"
 
 
 def author_key(account_id) -> str:

@@ -41,7 +41,8 @@ def test_pages_name_every_article_author_list_and_tag_they_show(client, story, a
 
     assert {article, author, "articles", "tags", "tag-keys"} <= shown(client.get("/"))
     assert {article, author, "articles", "tag-keys"} <= shown(client.get("/tag/keys"))
-    assert {article, author, commenter} <= shown(client.get(f"/article/{story.slug}"))
+    comments = f"comments-{story.id}"
+    assert {article, author, comments, commenter} <= shown(client.get(f"/article/{story.slug}"))
     assert {article, author, "articles"} <= shown(client.get(f"/profile/{ada.username}"))
     assert {article, author, "articles"} <= shown(client.get("/feed.xml"))
     assert {article, "articles", "tags"} <= shown(client.get("/sitemap.xml"))
@@ -53,7 +54,7 @@ def test_anonymous_api_reads_name_what_they_show(client, story, ada, bob):
     assert {article, author, "articles", "tag-keys"} <= shown(client.get("/api/articles"))
     assert {article, author} <= shown(client.get(f"/api/articles/{story.slug}"))
     comments = client.get(f"/api/articles/{story.slug}/comments")
-    assert {article, f"author-{bob.id}"} <= shown(comments)
+    assert {f"comments-{story.id}", f"author-{bob.id}"} <= shown(comments)
     assert shown(client.get("/api/tags")) == {"tags"}
 
 
@@ -102,7 +103,7 @@ def test_deleting_changes_the_article_lists_and_tags(client, story, ada):
     )
 
 
-def test_a_comment_changes_only_its_article(client, story, bob):
+def test_a_comment_changes_only_its_articles_comments(client, story, bob):
     added = client.post(
         f"/api/articles/{story.slug}/comments",
         json={"comment": {"body": "Another"}},
@@ -113,7 +114,7 @@ def test_a_comment_changes_only_its_article(client, story, bob):
         headers=as_user(bob),
     )
 
-    assert purged(added) == purged(removed) == {f"article-{story.id}"}
+    assert purged(added) == purged(removed) == {f"comments-{story.id}"}
 
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])

@@ -21,11 +21,20 @@ from titanium_common.caching import (
     UNCHANGED_HEADER,
     article_key,
     author_key,
+    comments_key,
     tag_key,
     username_key,
 )
 
-__all__ = ["ARTICLES", "TAGS", "article_key", "author_key", "tag_key", "username_key"]
+__all__ = [
+    "ARTICLES",
+    "TAGS",
+    "article_key",
+    "author_key",
+    "comments_key",
+    "tag_key",
+    "username_key",
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
