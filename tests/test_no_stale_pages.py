@@ -418,7 +418,8 @@ def test_a_username_change_shows_at_once_on_every_page_of_the_author(
     response = api.call("PUT", "/user", author["token"], json={"user": {"username": new}})
 
     assert response.status_code == 200
-    assert anonymous.load(f"/profile/{old}").status_code == 404
+    gone = anonymous.load(f"/profile/{old}")
+    assert gone.status_code == 404, gone.headers.get("X-Cache")
     assert parse_html(anonymous.text(f"/profile/{new}")).one(".user-info h4").text() == new
     article_page = parse_html(anonymous.text(f"/article/{slug}"))
     assert {link.text().strip() for link in article_page.select(".article-meta a.author")} == {new}
