@@ -1,10 +1,12 @@
-"""No reader ever sees a stale page after a write (issue 3, "Caching").
+"""No reader ever sees a stale page after a write (issue 3, "Caching"), and a write forgets
+only the pages that show what it changed (issue 12, surrogate keys).
 
-Anonymous pages are kept by the gateway's edge cache (ADR 0005; `X-Cache: HIT|MISS|BYPASS`).
-Each test loads the pages a write changes twice, so the second load comes from the cache, makes
-the write (through the API or the UI forms) and checks that the very next anonymous load shows
-it. Where a write changes no anonymous page (follow), the follower's own pages must show it and
-must never come from the cache.
+Anonymous pages are kept by the gateway's edge cache (ADR 0005, ADR 0023; `X-Cache:
+HIT|MISS|BYPASS`). Each test loads the pages a write changes twice, so the second load comes from
+the cache, makes the write (through the API or the UI forms) and checks that the very next
+anonymous load shows it; where it says so, pages showing nothing the write changed are still
+served from the cache. Where a write changes no anonymous page (follow), the follower's own pages
+must show it and must never come from the cache.
 """
 
 import pytest
@@ -44,6 +46,13 @@ class AnonymousReader:
         response = self.load(page)
         assert response.status_code == 200, (page, response.status_code)
         return response.text
+
+    def assert_kept(self, *pages) -> None:
+        """Each page still comes from the cache (when the edge says)."""
+        for page in pages:
+            response = self.load(page)
+            assert response.status_code == 200, (page, response.status_code)
+            assert response.headers.get("X-Cache", "HIT") == "HIT", page
 
 
 @pytest.fixture
@@ -85,6 +94,13 @@ def article(api, author, tag):
     return api.create_article(author["token"], tagList=[tag], body=unique("Original body "))
 
 
+@pytest.fixture
+def other_article(api):
+    """By someone else, under another tag: nothing a write to `article` changes shows here."""
+    other = api.register()
+    return api.create_article(other["token"], tagList=[unique("elsewhere")])
+
+
 def listing_pages(username: str, tag: str) -> list:
     """Every anonymous page that lists a new article of `username` tagged `tag`."""
     return [
@@ -111,10 +127,11 @@ def favorites_shown(anonymous: AnonymousReader, slug: str) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("via", ["api", "ui"])
 def test_a_new_article_shows_at_once_on_every_listing(
-    api, anonymous, author, author_browser, tag, via
+    api, anonymous, author, author_browser, tag, other_article, via
 ):
     pages = listing_pages(author["username"], tag)
-    anonymous.warm(*pages, "/sitemap.xml")
+    unrelated = f"/article/{other_article['slug']}"
+    anonymous.warm(*pages, "/sitemap.xml", unrelated)
     title = unique("Breaking ")
 
     if via == "api":
@@ -125,6 +142,7 @@ def test_a_new_article_shows_at_once_on_every_listing(
     for page in pages:
         assert title in anonymous.text(page), page
     assert f"/article/{slug}" in anonymous.text("/sitemap.xml")
+    anonymous.assert_kept(unrelated)
 
 
 def test_anonymous_api_reads_are_kept_and_a_new_article_shows_in_them_at_once(
@@ -275,9 +293,13 @@ def test_autosaving_a_published_article_changes_no_page(anonymous, author_browse
 
 
 @pytest.mark.parametrize("via", ["api", "ui"])
-def test_a_new_comment_shows_at_once(api, anonymous, article, reader, reader_browser, via):
+def test_a_new_comment_shows_at_once_and_every_other_page_stays_kept(
+    api, anonymous, article, other_article, tag, reader, reader_browser, via
+):
+    """Issue 12: a comment on one article used to make the cache forget every page."""
     slug = article["slug"]
-    anonymous.warm(f"/article/{slug}")
+    untouched = [f"/article/{other_article['slug']}", "/", f"/tag/{tag}", "/api/tags"]
+    anonymous.warm(f"/article/{slug}", *untouched)
     body = unique("First! ")
 
     if via == "api":
@@ -289,6 +311,7 @@ def test_a_new_comment_shows_at_once(api, anonymous, article, reader, reader_bro
 
     page = parse_html(anonymous.text(f"/article/{slug}"))
     assert [p.text() for p in page.select("#comments p.card-text")] == [body]
+    anonymous.assert_kept(*untouched)
 
 
 @pytest.mark.parametrize("via", ["api", "ui"])
@@ -315,10 +338,13 @@ def test_a_deleted_comment_disappears_at_once(api, anonymous, article, reader, r
 
 
 @pytest.mark.parametrize("via", ["api", "ui"])
-def test_a_favorite_shows_at_once(api, anonymous, article, reader, reader_browser, via):
+def test_a_favorite_shows_at_once(
+    api, anonymous, article, other_article, tag, reader, reader_browser, via
+):
     slug = article["slug"]
     favorites_tab = f"/profile/{reader['username']}/favorites"
-    anonymous.warm(f"/article/{slug}", "/", favorites_tab)
+    unrelated = f"/article/{other_article['slug']}"
+    anonymous.warm(f"/article/{slug}", "/", f"/tag/{tag}", favorites_tab, unrelated)
     assert favorites_shown(anonymous, slug) == ("0", "0", "0")
 
     if via == "api":
@@ -327,7 +353,10 @@ def test_a_favorite_shows_at_once(api, anonymous, article, reader, reader_browse
         assert reader_browser.submit("/", f"/article/{slug}/favorite").status_code == 303
 
     assert favorites_shown(anonymous, slug) == ("1", "1", "1")
+    on_tag_page = preview_of(parse_html(anonymous.text(f"/tag/{tag}")), slug)
+    assert on_tag_page.one(".article-meta button").text().strip() == "1"
     assert preview_of(parse_html(anonymous.text(favorites_tab)), slug) is not None
+    anonymous.assert_kept(unrelated)
 
 
 @pytest.mark.parametrize("via", ["api", "ui"])
@@ -378,16 +407,19 @@ def test_a_new_bio_through_the_settings_form_shows_at_once(anonymous, author, au
 
 
 def test_a_username_change_shows_at_once_on_every_page_of_the_author(
-    api, anonymous, author, article, tag
+    api, anonymous, author, article, other_article, tag
 ):
     old, new = author["username"], unique("renamed")
     slug = article["slug"]
+    unrelated = f"/article/{other_article['slug']}"
     anonymous.warm(f"/profile/{old}", f"/article/{slug}", "/", f"/tag/{tag}", "/feed.xml")
+    anonymous.warm(f"/api/articles?author={new}", unrelated)
 
     response = api.call("PUT", "/user", author["token"], json={"user": {"username": new}})
 
     assert response.status_code == 200
-    assert anonymous.load(f"/profile/{old}").status_code == 404
+    gone = anonymous.load(f"/profile/{old}")
+    assert gone.status_code == 404, gone.headers.get("X-Cache")
     assert parse_html(anonymous.text(f"/profile/{new}")).one(".user-info h4").text() == new
     article_page = parse_html(anonymous.text(f"/article/{slug}"))
     assert {link.text().strip() for link in article_page.select(".article-meta a.author")} == {new}
@@ -395,6 +427,9 @@ def test_a_username_change_shows_at_once_on_every_page_of_the_author(
         preview = preview_of(parse_html(anonymous.text(path)), slug)
         assert preview.one("a.author").text().strip() == new, path
     assert f"<dc:creator>{new}</dc:creator>" in anonymous.text("/feed.xml")
+    by_new_name = anonymous.load(f"/api/articles?author={new}").json()["articles"]
+    assert [item["slug"] for item in by_new_name] == [slug]
+    anonymous.assert_kept(unrelated)
 
 
 # --- follows: no anonymous page changes, and personal pages are never cached ---------------------

@@ -1,25 +1,35 @@
-"""The edge page cache: anonymous webapp pages kept at the gateway, dropped by every write.
+"""The edge page cache: anonymous webapp pages kept at the gateway, dropped by the writes that
+change what they show.
 
 Kept: the reply to a GET from an anonymous client (no Authorization header, no session cookie)
 when the webapp answers 200 with `Cache-Control: public, s-maxage=N`, sets no cookie, varies only
-on headers that are part of the key, and sends at most EDGE_CACHE_MAX_ENTRY_BYTES; for N seconds.
-A HEAD is answered from a kept GET. Nothing else is ever kept.
+on headers that are part of the key, and sends at most EDGE_CACHE_MAX_ENTRY_BYTES; for N seconds,
+with the surrogate keys its Surrogate-Key header names (what it shows: `article-12`, `articles`,
+...; titanium_common.caching). A HEAD is answered from a kept GET. Nothing else is ever kept.
 
 One request's walk is EdgeCache.serve: look the page up; answer a kept one (304 when the client's
 copy is still it); on a miss, fetch it once for every concurrent reader of it, without the
 client's conditions so that the whole page comes back and can be kept, and keep it.
 
-Invalidation by generation: every write the gateway passes on (a method other than GET, HEAD or
-OPTIONS, to any upstream) moves the cache to a new generation before the writer gets its answer,
-whatever that answer is (a 500 or 503 may come after the commit) and when none comes (a timeout,
-a broken connection), unless the upstream marked it X-Titanium-Unchanged; a page is kept under
-the generation read *before* it was fetched. So once a write has been answered, no reader gets a
-page from before it.
+Invalidation, before the writer gets its answer (ADR 0005, ADR 0023). Every write the gateway
+passes on (a method other than GET, HEAD or OPTIONS, to any upstream) either
+- is marked X-Titanium-Unchanged by its upstream: nothing is dropped;
+- succeeds naming what it changed in X-Titanium-Purge: each named key is *purged*, stamped with
+  the next number of one purge sequence, and a page is valid only while none of its keys was
+  stamped after the sequence read *before* the page was fetched (a page that names no key is
+  dropped by every purge);
+- or anything else, whatever its answer (a 500 or 503 may come after the commit) and when none
+  comes (a timeout, a broken connection): the cache moves to a new generation, and every page
+  kept before is dropped. A page is kept under the generation read *before* it was fetched.
+So once a write has been answered, no reader gets a page from before it that shows what it
+changed.
 
-Where: in Redis when REDIS_URL is set, shared by every worker and replica, the generation and the
-page read in one round trip. Otherwise an LRU in this process, coherent for one process only: with
-several workers and no Redis the cache is off. A configured Redis that fails is bypassed
-(titanium_common.guarded_redis), never worked around: a slower page beats a stale one.
+Where: in Redis when REDIS_URL is set, shared by every worker and replica; the generation, the
+sequence, the page and its keys' stamps are read in one round trip, a purge is one more. Otherwise
+an LRU in this process, coherent for one process only: with several workers and no Redis the
+cache is off. A configured Redis that fails is bypassed (titanium_common.guarded_redis), never
+worked around: a slower page beats a stale one. A write answered while Redis failed owes a new
+generation, made before the next page is read.
 """
 
 import asyncio
@@ -94,10 +104,14 @@ class CachedPage:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     stored_at: float  # Unix time, so every replica agrees on the page's age
+    # What it shows (its Surrogate-Key header); a purge of any of them drops it.
+    keys: frozenset[str] = frozenset()
 
     def encode(self) -> bytes:
         # Compact JSON never holds a raw newline, so the first one ends the head.
-        head = json.dumps({"headers": self.headers, "stored_at": self.stored_at})
+        head = json.dumps(
+            {"headers": self.headers, "stored_at": self.stored_at, "keys": sorted(self.keys)}
+        )
         return head.encode() + b"\n" + self.body
 
     @classmethod
@@ -105,14 +119,33 @@ class CachedPage:
         head, _, body = data.partition(b"\n")
         fields = json.loads(head)
         headers = tuple((name, value) for name, value in fields["headers"])
-        return cls(headers, body, fields["stored_at"])
+        return cls(headers, body, fields["stored_at"], frozenset(fields["keys"]))
+
+
+# Stands for what a page that names nothing shows: every purge includes it, so such a page is
+# dropped by every write, as before surrogate keys.
+UNTAGGED = "*"
+
+
+def keys_of(page_keys: frozenset[str]) -> frozenset[str]:
+    return page_keys or frozenset({UNTAGGED})
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the cache stood when a page was looked up: its generation (every page of an earlier
+    one is gone) and its purge sequence (a page fetched from here on is newer than every purge
+    up to it)."""
+
+    generation: int = 0
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
 class Lookup:
     result: CacheResult
     variant: str = ""
-    generation: int = 0
+    position: Position = Position()
     page: CachedPage | None = None
 
 
@@ -120,83 +153,151 @@ BYPASSED = Lookup(CacheResult.BYPASS)
 
 
 class PageStore(Protocol):
-    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
-        """The current generation and the page kept for `variant` in it."""
+    async def read(self, variant: str) -> tuple[Position, CachedPage | None]:
+        """Where the cache stands, and the page kept for `variant` if it is still valid: kept in
+        this generation, and none of its keys purged after the sequence it was fetched at."""
 
     async def write(
-        self, generation: int, variant: str, page: CachedPage, ttl_seconds: int
-    ) -> None: ...
+        self, position: Position, variant: str, page: CachedPage, ttl_seconds: int
+    ) -> None:
+        """Keep `page`, fetched after `position` was read."""
 
-    async def next_generation(self) -> None: ...
+    async def purge(self, keys: frozenset[str]) -> None:
+        """Drop every page that shows one of `keys` (and every page that names none)."""
+
+    async def next_generation(self) -> None:
+        """Drop every page."""
 
 
 class InProcessPages:
-    """The most recently used pages of this process. A new generation empties it, and a page
-    fetched during an earlier generation is not kept."""
+    """The most recently used pages of this process. A new generation empties it; a purge
+    stamps its keys with the next sequence number, which makes every page showing one of them,
+    kept or being fetched, invalid."""
 
     def __init__(self, max_entries: int, clock: Callable[[], float] = time.monotonic):
         self._max_entries = max_entries
         self._clock = clock
-        self._generation = 0
-        self._entries: OrderedDict[str, tuple[float, CachedPage]] = OrderedDict()
+        self._position = Position()
+        # The sequence number of each key's latest purge in this generation.
+        self._purged_at: dict[str, int] = {}
+        self._entries: OrderedDict[str, tuple[float, int, CachedPage]] = OrderedDict()
 
-    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
+    async def read(self, variant: str) -> tuple[Position, CachedPage | None]:
         entry = self._entries.get(variant)
         if entry is None:
-            return self._generation, None
-        expires_at, page = entry
-        if self._clock() >= expires_at:
+            return self._position, None
+        expires_at, sequence, page = entry
+        if self._clock() >= expires_at or any(
+            self._purged_at.get(key, 0) > sequence for key in keys_of(page.keys)
+        ):
             del self._entries[variant]
-            return self._generation, None
+            return self._position, None
         self._entries.move_to_end(variant)
-        return self._generation, page
+        return self._position, page
 
-    async def write(self, generation: int, variant: str, page: CachedPage, ttl_seconds: int):
-        if generation != self._generation:
+    async def write(self, position: Position, variant: str, page: CachedPage, ttl_seconds: int):
+        if position.generation != self._position.generation:
             return
-        self._entries[variant] = (self._clock() + ttl_seconds, page)
+        self._entries[variant] = (self._clock() + ttl_seconds, position.sequence, page)
         self._entries.move_to_end(variant)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
+    async def purge(self, keys: frozenset[str]) -> None:
+        sequence = self._position.sequence + 1
+        self._position = Position(self._position.generation, sequence)
+        for key in keys | {UNTAGGED}:
+            self._purged_at[key] = sequence
+
     async def next_generation(self) -> None:
-        self._generation += 1
+        self._position = Position(self._position.generation + 1, self._position.sequence)
+        self._purged_at.clear()
         self._entries.clear()
 
 
-# The generation and the page kept under it, in one round trip. The page key is derived from the
-# generation here, so it cannot be declared in KEYS: fine on one Redis, not on Redis Cluster.
+# A purge is remembered this long: longer than any page is kept (PAGE_SECONDS_MAX) plus the
+# longest fetch, so no page outlives the stamp that makes it invalid.
+PURGE_MEMORY_SECONDS = 24 * 3600
+PAGE_SECONDS_MAX = 3600
+
+# The generation, the sequence and the page kept for them, in one round trip: a page is
+# returned only if none of its keys was stamped after the sequence it was fetched at. A page
+# entry is "<sequence> <key> <key>...\n" then the page. Page and stamp keys are derived here, so
+# they cannot be declared in KEYS: fine on one Redis, not on Redis Cluster.
 READ_PAGE_SCRIPT = """
 local generation = redis.call('GET', KEYS[1]) or '0'
-return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+local sequence = redis.call('GET', KEYS[2]) or '0'
+local entry = redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])
+if entry then
+  local fetched_at = nil
+  local head = string.sub(entry, 1, string.find(entry, '\\n', 1, true) - 1)
+  for key in string.gmatch(head, '%S+') do
+    if fetched_at == nil then
+      fetched_at = tonumber(key)
+    elseif tonumber(redis.call('GET', ARGV[3] .. key) or '0') > fetched_at then
+      return {generation, sequence, false}
+    end
+  end
+end
+return {generation, sequence, entry}
+"""
+# The next sequence number, stamped on every purged key, in one round trip.
+PURGE_SCRIPT = """
+local sequence = redis.call('INCR', KEYS[1])
+for i = 3, #ARGV do
+  redis.call('SET', ARGV[1] .. ARGV[i], sequence, 'EX', ARGV[2])
+end
+return sequence
 """
 
 
 class RedisPages:
     """Pages under `<prefix>edge:page:<generation>:<digest of the variant>`, each expiring on its
-    own; the generation is one counter. Pages of past generations are never read again."""
+    own; the generation and the purge sequence are counters, each purged key's stamp is under
+    `<prefix>edge:purged:<key>`. Pages of past generations are never read again."""
 
     def __init__(self, redis: AsyncGuardedRedis, key_prefix: str):
         self._redis = redis
         self._generation_key = f"{key_prefix}edge:generation"
+        self._sequence_key = f"{key_prefix}edge:sequence"
         self._page_prefix = f"{key_prefix}edge:page:"
+        self._purged_prefix = f"{key_prefix}edge:purged:"
         self._read_page = redis.client.register_script(READ_PAGE_SCRIPT)
+        self._purge = redis.client.register_script(PURGE_SCRIPT)
         # A write was answered while Redis was away: move the generation before trusting a page.
         self._increment_owed = False
 
-    async def read(self, variant: str) -> tuple[int, CachedPage | None]:
+    async def read(self, variant: str) -> tuple[Position, CachedPage | None]:
         if self._increment_owed:
             await self.next_generation()
-        generation, data = await self._redis.run(
+        generation, sequence, entry = await self._redis.run(
             lambda redis: self._read_page(
-                keys=[self._generation_key], args=[self._page_prefix, digest(variant)], client=redis
+                keys=[self._generation_key, self._sequence_key],
+                args=[self._page_prefix, digest(variant), self._purged_prefix],
+                client=redis,
             )
         )
-        return int(generation), None if data is None else CachedPage.decode(data)
+        position = Position(int(generation), int(sequence))
+        if entry is None:
+            return position, None
+        return position, CachedPage.decode(entry.partition(b"\n")[2])
 
-    async def write(self, generation: int, variant: str, page: CachedPage, ttl_seconds: int):
-        key = f"{self._page_prefix}{generation}:{digest(variant)}"
-        await self._redis.run(lambda redis: redis.set(key, page.encode(), ex=ttl_seconds))
+    async def write(self, position: Position, variant: str, page: CachedPage, ttl_seconds: int):
+        key = f"{self._page_prefix}{position.generation}:{digest(variant)}"
+        head = " ".join((str(position.sequence), *sorted(keys_of(page.keys))))
+        entry = head.encode() + b"\n" + page.encode()
+        ttl_seconds = min(ttl_seconds, PAGE_SECONDS_MAX)
+        await self._redis.run(lambda redis: redis.set(key, entry, ex=ttl_seconds))
+
+    async def purge(self, keys: frozenset[str]) -> None:
+        args = [self._purged_prefix, PURGE_MEMORY_SECONDS, UNTAGGED, *sorted(keys - {UNTAGGED})]
+        try:
+            await self._redis.run(
+                lambda redis: self._purge(keys=[self._sequence_key], args=args, client=redis)
+            )
+        except RedisUnavailable:
+            self._increment_owed = True  # owed as a whole new generation: it covers any purge
+            raise
 
     async def next_generation(self) -> None:
         # Cleared before the attempt: a success covers every write answered until now.
@@ -229,9 +330,11 @@ def page_store(settings: Settings, redis: AsyncGuardedRedis | None) -> PageStore
     return InProcessPages(settings.EDGE_CACHE_MAX_ENTRIES)
 
 
-# The edge cache's own request key (keys.py imports this module, so it cannot live there): what
-# the cache did, set before the webapp is asked so that an error reply carries it too.
+# The edge cache's own request keys (keys.py imports this module, so they cannot live there):
+# what the cache did, set before the webapp is asked so that an error reply carries it too; and
+# what the upstream's reply shows (its Surrogate-Key header, which the client never sees).
 cache_result_key = web.RequestKey("cache_result", CacheResult)
+surrogate_keys_key = web.RequestKey("surrogate_keys", frozenset)
 
 
 class Fetch(Protocol):
@@ -285,20 +388,25 @@ class EdgeCache:
             response = await fetch(upstream_headers, read_whole_up_to=self._max_entry_bytes)
             return await self._keep(request, lookup, response)
 
-    async def invalidate(self) -> None:
-        """A write was accepted: no page kept before it may be served after it."""
+    async def invalidate(self, keys: frozenset[str] | None = None) -> None:
+        """A write was accepted: no page kept before it that shows one of `keys` (what the write
+        said it changed; None: anything) may be served after it."""
         if self._pages is None:
             return
-        # On failure the increment is owed (RedisPages.read makes it up before any page is read).
+        # On failure a new generation is owed (RedisPages.read makes it up before any page is
+        # read).
         with contextlib.suppress(RedisUnavailable):
-            await self._pages.next_generation()
+            if keys:
+                await self._pages.purge(keys)
+            else:
+                await self._pages.next_generation()
 
     @contextlib.asynccontextmanager
     async def _fill_once(self, lookup: Lookup):
         """Concurrent misses of one page in this worker make one webapp request: the first
         (True) fetches and keeps it; the others (False) wait for it, then look again. So an
         expired or invalidated popular page is rendered once, not once per waiting reader."""
-        key = (lookup.generation, lookup.variant)
+        key = (lookup.position.generation, lookup.variant)
         filling = self._filling.get(key)
         if filling is not None:
             await filling.wait()
@@ -316,11 +424,11 @@ class EdgeCache:
             return BYPASSED
         variant = variant_of(request, upstream_headers, self._webapp_url)
         try:
-            generation, page = await self._pages.read(variant)
+            position, page = await self._pages.read(variant)
         except RedisUnavailable:
             return BYPASSED
         result = CacheResult.MISS if page is None else CacheResult.HIT
-        return Lookup(result, variant, generation, page)
+        return Lookup(result, variant, position, page)
 
     async def _keep(
         self, request: web.Request, lookup: Lookup, response: web.StreamResponse
@@ -331,9 +439,10 @@ class EdgeCache:
         ttl_seconds = self._seconds_to_keep(request, response)
         if ttl_seconds is None:
             return response
-        page = CachedPage(tuple(response.headers.items()), response.body, time.time())
+        keys = request.get(surrogate_keys_key, frozenset())
+        page = CachedPage(tuple(response.headers.items()), response.body, time.time(), keys)
         with contextlib.suppress(RedisUnavailable):  # not kept, and still the right answer
-            await self._pages.write(lookup.generation, lookup.variant, page, ttl_seconds)
+            await self._pages.write(lookup.position, lookup.variant, page, ttl_seconds)
         return answer(request, page)
 
     def _is_anonymous_read(self, request: web.Request) -> bool:

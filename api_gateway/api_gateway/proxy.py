@@ -12,7 +12,7 @@ from yarl import URL
 
 from api_gateway.auth import InvalidToken, JwksUnavailable, token_from_header, verify_token
 from api_gateway.cors import API_PREFIX, is_api_path
-from api_gateway.edge_cache import SAFE_METHODS
+from api_gateway.edge_cache import SAFE_METHODS, surrogate_keys_key
 from api_gateway.errors import GatewayError
 from api_gateway.keys import (
     edge_cache_key,
@@ -28,7 +28,12 @@ from api_gateway.keys import (
     upstream_urls_key,
 )
 from titanium_common import context
-from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.caching import (
+    PURGE_HEADER,
+    SURROGATE_KEY_HEADER,
+    UNCHANGED_HEADER,
+    split_keys,
+)
 from titanium_common.identity import (
     CLIENT_ADDRESS_HEADER,
     IDENTITY_HEADER_PREFIX,
@@ -67,6 +72,10 @@ REPLACED_REQUEST_HEADERS = frozenset(
     }
 )
 IDENTITY_PREFIX = IDENTITY_HEADER_PREFIX.lower()
+# Reply headers meant for the edge cache only (titanium_common.caching), never for the client.
+CACHE_CONTRACT_HEADERS = frozenset(
+    name.lower() for name in (UNCHANGED_HEADER, PURGE_HEADER, SURROGATE_KEY_HEADER)
+)
 # Replies up to this size are read whole and sent in one write, which halves the gateway's
 # per-request cost for typical API and page replies; larger ones are streamed.
 BUFFERED_REPLY_BYTES = 256 * 1024
@@ -210,6 +219,13 @@ def changes_pages(request: web.Request, reply: aiohttp.ClientResponse) -> bool:
     return request.method not in SAFE_METHODS and UNCHANGED_HEADER not in reply.headers
 
 
+def purged_keys(reply: aiohttp.ClientResponse) -> frozenset[str] | None:
+    """What a write that changes pages changed: the keys a success named in PURGE_HEADER, else
+    None (anything: an error, or an upstream that does not say)."""
+    keys = split_keys(reply.headers.get(PURGE_HEADER))
+    return keys if keys and reply.status < 400 else None
+
+
 def may_have_arrived(error: Exception) -> bool:
     """Whether a request that failed this way may have reached the upstream (and been done):
     everything but a connection that was never made."""
@@ -227,7 +243,7 @@ def upstream_path_qs(request: web.Request) -> str:
 
 
 def reply_headers(reply: aiohttp.ClientResponse) -> CIMultiDict[str]:
-    dropped = connection_scoped(reply.headers) | {UNCHANGED_HEADER.lower()}
+    dropped = connection_scoped(reply.headers) | CACHE_CONTRACT_HEADERS
     return CIMultiDict((k, v) for k, v in reply.headers.items() if k.lower() not in dropped)
 
 
@@ -267,7 +283,8 @@ async def forward(
     async with reply:
         if changes_pages(request, reply):
             # Before the writer hears back: from then on no reader gets a page from before it.
-            await request.app[edge_cache_key].invalidate()
+            await request.app[edge_cache_key].invalidate(purged_keys(reply))
+        request[surrogate_keys_key] = split_keys(reply.headers.get(SURROGATE_KEY_HEADER))
         read_whole = max(BUFFERED_REPLY_BYTES, read_whole_up_to)
         if reply.content_length is not None and reply.content_length <= read_whole:
             return await buffered_reply(reply, upstream, errors)

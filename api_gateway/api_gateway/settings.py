@@ -87,7 +87,8 @@ SETTINGS = [
     Setting(
         "EDGE_CACHE_ENABLED",
         True,
-        "keep anonymous webapp pages at the gateway, dropped by every write (ADR 0005)",
+        "keep anonymous webapp pages at the gateway, dropped by the writes that change what they"
+        " show (ADR 0005, 0023)",
         SERVICE,
     ),
     Setting("EDGE_CACHE_MAX_ENTRY_BYTES", 512 * 1024, "largest page body kept", SERVICE),

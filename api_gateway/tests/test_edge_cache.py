@@ -1,4 +1,5 @@
-"""The edge page cache: what is kept, for whom, for how long, and how every write drops it."""
+"""The edge page cache: what is kept, for whom, for how long, and how writes drop it: only the
+pages showing what a write named, every page for any other write."""
 
 import asyncio
 import hashlib
@@ -11,11 +12,11 @@ from aiohttp import web
 from multidict import CIMultiDict
 from redis.asyncio import Redis
 
-from api_gateway.edge_cache import CachedPage, EdgeCache, InProcessPages
+from api_gateway.edge_cache import CachedPage, EdgeCache, InProcessPages, Position
 from api_gateway.keys import upstream_urls_key
 from tests.conftest import internal_get
 from tests.test_ratelimit import DEAD_REDIS
-from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.caching import PURGE_HEADER, SURROGATE_KEY_HEADER, UNCHANGED_HEADER
 from titanium_common.testing import redis_key_prefix
 
 PUBLIC = "public, max-age=0, s-maxage=30"
@@ -27,8 +28,9 @@ USER_ID = "5f1d7c2e-8a3b-4c6d-9e0f-1a2b3c4d5e6f"
 class FakeWebapp:
     """Stands in for webapp. A page names its kind (full page, or htmx fragment), its path and
     the content version, which every accepted write increments; a feed (*.xml) adds its absolute
-    link. Tests set the headers of pages and the status of writes, and read how often pages were
-    rendered."""
+    link. A page under /show/<keys> names those keys (comma-separated) as what it shows; a write
+    with ?purge=<keys> names them as what it changed. Tests set the headers of pages and the
+    status of writes, and read how often pages were rendered."""
 
     page_headers: dict[str, str] = field(
         default_factory=lambda: {"Cache-Control": PUBLIC, "Vary": "HX-Request, Cookie"}
@@ -58,6 +60,8 @@ class FakeWebapp:
         )
         response.headers["ETag"] = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
         response.headers["Last-Modified"] = LAST_MODIFIED
+        if request.path.startswith("/show/"):
+            response.headers[SURROGATE_KEY_HEADER] = request.path[6:].replace(",", " ")
         if self.sets_cookie:
             response.set_cookie("visited", "yes")
         self.page_rendered.set()
@@ -71,13 +75,14 @@ class FakeWebapp:
             return web.Response(text="nothing changed", headers={UNCHANGED_HEADER: "1"})
         if self.write_status < 400:
             self.version += 1
+        purge = {PURGE_HEADER: request.query["purge"]} if "purge" in request.query else {}
         if request.query.get("stream"):  # no Content-Length: the gateway streams this reply
-            response = web.StreamResponse(status=self.write_status)
+            response = web.StreamResponse(status=self.write_status, headers=purge)
             await response.prepare(request)
             await response.write(b"written")
             await response.write_eof()
             return response
-        return web.Response(status=self.write_status, text="written")
+        return web.Response(status=self.write_status, text="written", headers=purge)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -308,7 +313,9 @@ async def test_encodings_are_kept_apart(gateway, webapp):
         ("POST", "/api/profiles/ada/follow"),  # a follow (user_service)
     ],
 )
-async def test_every_accepted_write_drops_every_kept_page(gateway, webapp, method, path):
+async def test_an_accepted_write_that_names_nothing_drops_every_kept_page(
+    gateway, webapp, method, path
+):
     await fetch(gateway, "/")
     await fetch(gateway, "/articles/hello")
     webapp.version += 1  # as if the write had changed what every page shows
@@ -356,15 +363,112 @@ async def test_a_write_that_never_reached_the_upstream_keeps_the_cache(gateway):
 
 
 @pytest.mark.parametrize("path", ["/editor", "/editor?stream=1"], ids=["buffered", "streamed"])
+async def test_a_write_drops_only_the_pages_showing_what_it_named(gateway, webapp, path):
+    """Issue 12: a comment on one article used to evict every other page."""
+    pages = ["/show/article-1,articles", "/show/article-2", "/show/articles,author-a"]
+    for page in pages:
+        await fetch(gateway, page)
+
+    write = await gateway.post(
+        f"{path}&purge=article-1" if "?" in path else f"{path}?purge=article-1"
+    )
+
+    assert write.status == 303
+    assert PURGE_HEADER not in write.headers
+    assert await fetch(gateway, pages[0]) == ("MISS", f"page of {pages[0]}, version 1", 200)
+    assert [(await fetch(gateway, page))[0] for page in pages] == ["HIT", "HIT", "HIT"]
+    assert webapp.renders == 4
+
+
+async def test_a_write_naming_several_keys_drops_every_page_showing_one(gateway, webapp):
+    pages = ["/show/article-1", "/show/articles", "/show/author-a", "/show/tags"]
+    for page in pages:
+        await fetch(gateway, page)
+
+    await gateway.post("/editor?purge=article-1+author-a", allow_redirects=False)
+
+    assert [(await fetch(gateway, page))[0] for page in pages] == ["MISS", "HIT", "MISS", "HIT"]
+
+
+async def test_a_page_that_names_nothing_it_shows_is_dropped_by_every_write(gateway, webapp):
+    await fetch(gateway, "/about")
+    await fetch(gateway, "/show/article-2")
+
+    await gateway.post("/editor?purge=article-1", allow_redirects=False)
+
+    assert await fetch(gateway, "/about") == ("MISS", "page of /about, version 1", 200)
+    assert (await fetch(gateway, "/show/article-2"))[0] == "HIT"
+
+
+@pytest.mark.parametrize("status", [400, 422, 500, 503])
+async def test_a_write_answered_with_an_error_drops_every_page_whatever_it_names(
+    gateway, webapp, status
+):
+    await fetch(gateway, "/show/article-2")
+    webapp.write_status = status
+
+    assert (await gateway.post("/editor?purge=article-1")).status == status
+    assert (await fetch(gateway, "/show/article-2"))[0] == "MISS"
+
+
+async def test_an_empty_purge_drops_every_page(gateway, webapp):
+    await fetch(gateway, "/show/article-2")
+
+    await gateway.post("/editor?purge=+", allow_redirects=False)
+
+    assert (await fetch(gateway, "/show/article-2"))[0] == "MISS"
+
+
+async def test_surrogate_keys_never_reach_the_client(gateway):
+    first = await gateway.get("/show/article-1")
+    second = await gateway.get("/show/article-1")
+
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert SURROGATE_KEY_HEADER not in first.headers
+    assert SURROGATE_KEY_HEADER not in second.headers
+
+
+async def test_a_page_fetched_during_a_write_to_what_it_shows_is_not_served_after_it(
+    gateway, webapp
+):
+    webapp.hold_pages = asyncio.Event()
+    reader = asyncio.create_task(gateway.get("/show/article-1"))
+    await webapp.page_rendered.wait()
+
+    write = await gateway.post("/editor?purge=article-1", allow_redirects=False)
+    webapp.hold_pages.set()
+
+    assert write.status == 303
+    assert await (await reader).text() == "page of /show/article-1, version 0"
+    assert await fetch(gateway, "/show/article-1") == (
+        "MISS",
+        "page of /show/article-1, version 1",
+        200,
+    )
+
+
+async def test_a_page_fetched_during_a_write_to_something_else_is_kept(gateway, webapp):
+    webapp.hold_pages = asyncio.Event()
+    reader = asyncio.create_task(gateway.get("/show/article-2"))
+    await webapp.page_rendered.wait()
+
+    await gateway.post("/editor?purge=article-1", allow_redirects=False)
+    webapp.hold_pages.set()
+    await reader
+
+    assert (await fetch(gateway, "/show/article-2"))[0] == "HIT"
+
+
+@pytest.mark.parametrize("path", ["/editor", "/editor?stream=1"], ids=["buffered", "streamed"])
 async def test_the_writer_hears_back_only_after_the_cache_moved_on(
     gateway, webapp, monkeypatch, path
 ):
     events = []
     invalidate = EdgeCache.invalidate
 
-    async def slow_invalidate(cache):
+    async def slow_invalidate(cache, keys=None):
         await asyncio.sleep(0.05)
-        await invalidate(cache)
+        await invalidate(cache, keys)
         events.append("invalidated")
 
     monkeypatch.setattr(EdgeCache, "invalidate", slow_invalidate)
@@ -582,8 +686,44 @@ async def test_a_write_answered_while_redis_failed_moves_the_generation_later(
     assert await fetch(gateway, "/") == ("MISS", "page of /, version 1", 200)
 
 
+async def test_a_purge_answered_while_redis_failed_drops_every_page_later(
+    make_cached_gateway, webapp, needs_redis, monkeypatch
+):
+    gateway = await make_cached_gateway(REDIS_BACKOFF_SECONDS=0, RATE_LIMIT_REQUESTS=0)
+    await fetch(gateway, "/show/article-2")
+
+    async def refused(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Redis, "evalsha", refused)
+        write = await gateway.post("/editor?purge=article-1", allow_redirects=False)
+
+    assert write.status == 303
+    assert (await fetch(gateway, "/show/article-2"))[0] == "MISS"
+
+
+async def test_replicas_share_purges_in_redis(make_cached_gateway, webapp, needs_redis):
+    shared = {"REDIS_KEY_PREFIX": redis_key_prefix("api_gateway"), "WEB_CONCURRENCY": 4}
+    replica_a = await make_cached_gateway(**shared)
+    replica_b = await make_cached_gateway(**shared)
+    site = {"Host": "blog.example"}
+    for page in ("/show/article-1", "/show/article-2"):
+        await fetch(replica_a, page, headers=site)
+
+    await replica_b.post("/editor?purge=article-1", headers=site, allow_redirects=False)
+
+    assert (await fetch(replica_a, "/show/article-1", headers=site))[0] == "MISS"
+    assert (await fetch(replica_a, "/show/article-2", headers=site))[0] == "HIT"
+
+
 def test_pages_survive_their_encoding():
-    page = CachedPage((("Content-Type", "text/html"), ("Vary", "HX-Request")), b"a\nb\x00", 1.5)
+    page = CachedPage(
+        (("Content-Type", "text/html"), ("Vary", "HX-Request")),
+        b"a\nb\x00",
+        1.5,
+        frozenset({"article-1", "tags"}),
+    )
 
     assert CachedPage.decode(page.encode()) == page
 
@@ -592,19 +732,43 @@ async def test_the_in_process_store_forgets_the_least_recently_used_page():
     pages = InProcessPages(max_entries=2)
     page = CachedPage((), b"x", 0.0)
     for variant in ("a", "b"):
-        await pages.write(0, variant, page, 60)
+        await pages.write(Position(), variant, page, 60)
     await pages.read("a")
 
-    await pages.write(0, "c", page, 60)
+    await pages.write(Position(), "c", page, 60)
 
     assert [(await pages.read(variant))[1] is not None for variant in "abc"] == [True, False, True]
 
 
 async def test_the_in_process_store_does_not_keep_a_page_from_an_earlier_generation():
     pages = InProcessPages(max_entries=10)
-    generation, _ = await pages.read("a")
+    position, _ = await pages.read("a")
     await pages.next_generation()
 
-    await pages.write(generation, "a", CachedPage((), b"old", 0.0), 60)
+    await pages.write(position, "a", CachedPage((), b"old", 0.0), 60)
 
-    assert await pages.read("a") == (generation + 1, None)
+    assert (await pages.read("a"))[1] is None
+
+
+async def test_the_in_process_store_drops_only_pages_showing_a_purged_key():
+    pages = InProcessPages(max_entries=10)
+    position, _ = await pages.read("a")
+    await pages.write(position, "a", CachedPage((), b"a", 0.0, frozenset({"article-1"})), 60)
+    await pages.write(position, "b", CachedPage((), b"b", 0.0, frozenset({"article-2"})), 60)
+
+    await pages.purge(frozenset({"article-1"}))
+
+    assert (await pages.read("a"))[1] is None
+    assert (await pages.read("b"))[1] is not None
+
+
+async def test_the_in_process_store_does_not_serve_a_page_fetched_before_a_purge_of_its_keys():
+    pages = InProcessPages(max_entries=10)
+    position, _ = await pages.read("a")
+    await pages.purge(frozenset({"article-1"}))
+
+    await pages.write(position, "a", CachedPage((), b"old", 0.0, frozenset({"article-1"})), 60)
+    await pages.write(position, "b", CachedPage((), b"b", 0.0, frozenset({"article-2"})), 60)
+
+    assert (await pages.read("a"))[1] is None
+    assert (await pages.read("b"))[1] is not None

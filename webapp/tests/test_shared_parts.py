@@ -160,3 +160,17 @@ def test_a_preview_kept_as_rendered_shows_an_edit_and_a_new_author_name_at_once(
     assert f'href="/article/{edited.slug}"'.encode() in html
     assert b'<a class="author" href="/profile/renamed-again">renamed-again</a>' in html
     assert author.username.encode() not in html
+
+
+def test_a_page_built_from_kept_parts_names_everything_it_shows_for_the_edge_cache(
+    client, app, people
+):
+    author = people("keyed")
+    article = publish(app, author, "keyed")
+    path = "/tag/keyed"
+    first = client.get(path).headers["Surrogate-Key"].split()
+
+    again = client.get(path).headers["Surrogate-Key"].split()  # from the kept parts
+
+    assert sorted(again) == sorted(first)
+    assert {f"article-{article.id}", f"author-{author.id}", "tag-keyed", "tags"} <= set(again)

@@ -7,7 +7,17 @@ from typing import Any
 from flask import Flask
 
 from titanium_common.service import REDIS_EXTENSION, create_service_app
-from webapp import api, errors, identity, pages, replica, sessions, shared_parts, upstream
+from webapp import (
+    api,
+    errors,
+    identity,
+    pages,
+    replica,
+    sessions,
+    shared_parts,
+    surrogate,
+    upstream,
+)
 from webapp.accounts.views import bp as accounts_bp
 from webapp.article.views import bp as article_bp
 from webapp.articles.api import bp as api_articles_bp
@@ -40,6 +50,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
         migrate=migrate,
         max_body_bytes=MAX_BODY_BYTES,
     )
+    surrogate.init_app(app)  # first: any later hook may name what it shows
     replica.init_app(app)
     upstream.init_app(app)
     shared_parts.init_app(app, app.extensions[REDIS_EXTENSION])

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from webapp import shared_parts
+from webapp import shared_parts, surrogate
 from webapp.clock import now_ms
 from webapp.extensions import db
 from webapp.models import Author, account_uuid
@@ -90,6 +90,8 @@ def apply_snapshot(account_id: uuid.UUID, snapshot: Snapshot) -> Author:
     """Keep `snapshot` unless the copy here is as new or newer (idempotent, version-ordered):
     from the outbox, or from a reply of auth_service (sign-in, settings) read at once."""
     db.session.execute(_upsert([{"id": account_id, **dataclasses.asdict(snapshot)}]))
+    # Pages naming the author, and lists filtered by a name that was nobody's until now.
+    surrogate.changes(surrogate.author_key(account_id), surrogate.username_key(snapshot.username))
     db.session.commit()
     return db.session.get(Author, account_id, populate_existing=True)
 

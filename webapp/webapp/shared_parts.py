@@ -26,7 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session
 
 from titanium_common.guarded_redis import GuardedRedis, RedisUnavailable
-from webapp import replica
+from webapp import replica, surrogate
 from webapp.extensions import db
 
 T = TypeVar("T")
@@ -48,11 +48,14 @@ class SharedParts:
         self._local_version = 0
         self._moves = 0  # by this process: a request's version read before one is stale
         self._move_owed = False
-        self._parts: OrderedDict[tuple[int, Hashable], tuple[float, object]] = OrderedDict()
+        self._parts: OrderedDict[tuple[int, Hashable], tuple[float, object, frozenset]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
-        """The part `key` as kept for the current content version, else `read()` (kept)."""
+        """The part `key` as kept for the current content version, else `read()` (kept). The
+        surrogate keys of what the part shows count for every request that uses it."""
         version = self._request_version()
         if version is None:
             return read()
@@ -60,11 +63,18 @@ class SharedParts:
             kept = self._parts.get((version, key))
             if kept is not None and kept[0] > time.monotonic():
                 self._parts.move_to_end((version, key))
-                return kept[1]
-        with replica.reading_primary():  # a replica may not have the write that moved the version
+                _, value, shown = kept
+                surrogate.shows(*shown)
+                return value
+        # From the primary: a replica may not have the write that moved the version.
+        with replica.reading_primary(), surrogate.recording() as shown:
             value = read()
         with self._lock:
-            self._parts[(version, key)] = (time.monotonic() + SECONDS_TO_KEEP, value)
+            self._parts[(version, key)] = (
+                time.monotonic() + SECONDS_TO_KEEP,
+                value,
+                frozenset(shown),
+            )
             while len(self._parts) > MAX_PARTS:
                 self._parts.popitem(last=False)
         return value

@@ -12,6 +12,7 @@ from flask import Response, current_app, g, make_response, request, session, url
 
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.text import NOT_A_WEB_URL
+from webapp import surrogate
 
 PAGE_SIZE = 10
 # Far beyond any real list; keeps (page - 1) * PAGE_SIZE within every database's integers.
@@ -22,7 +23,7 @@ FILE_ENDPOINTS = {None, "static", "media.serve"}
 # JSON, not pages: the public API and what other services deliver (auth_service's outbox).
 JSON_PREFIXES = ("/api/", "/internal/")
 # The gateway's edge cache may keep what every anonymous reader gets alike (a page, an API read)
-# this long; every write purges it (ADR 0005).
+# this long; a write purges it when it changes what the reply shows (ADR 0005, ADR 0023).
 PUBLIC_CACHE_CONTROL = "public, max-age=0, s-maxage=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 # auth_service's keys mapped to what a person should read.
@@ -118,9 +119,10 @@ def public_page(view):
 
 
 def shared_with_everyone(response: Response) -> None:
-    """Mark a reply every anonymous reader gets alike: the edge cache may keep it, and its ETag
-    lets a client revalidate (304)."""
+    """Mark a reply every anonymous reader gets alike: the edge cache may keep it, until a write
+    changes what it shows (webapp.surrogate), and its ETag lets a client revalidate (304)."""
     response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    surrogate.tag_reply(response)
     response.add_etag()
     response.make_conditional(request)
 

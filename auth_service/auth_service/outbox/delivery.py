@@ -7,6 +7,7 @@ receiver ignores versions it already has, so a duplicate PUT is harmless.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 import requests
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 # (connect, read) seconds. Inside a request the attempt is a bonus, so it must stay quick.
 BEST_EFFORT_TIMEOUT = (0.5, 1.0)
 RELAY_TIMEOUT = (2.0, 5.0)
+# How often a request looks whether a relay has let go of an event of its own.
+RELAY_POLL_SECONDS = 0.01
 BATCH_SIZE = 50
 MAX_BACKOFF_SECONDS = 300
 
@@ -42,12 +45,27 @@ def deliver_after_commit(events: list[OutboxEvent]) -> None:
     event_ids = [event.id for event in events]
     try:
         pending = _pending().where(OutboxEvent.id.in_(event_ids))
-        for event in db.session.scalars(pending).all():
+        claimed = db.session.scalars(pending).all()
+        for event in claimed:
             attempt(event, BEST_EFFORT_TIMEOUT, utc_now())
         db.session.commit()
+        _wait_for_relay(set(event_ids) - {event.id for event in claimed})
     except Exception:  # best effort: nothing here may change the response
         db.session.rollback()
         log.exception("immediate outbox delivery failed", extra={"event_ids": event_ids})
+
+
+def _wait_for_relay(event_ids: set[int]) -> None:
+    """Events a relay was delivering when the request looked (skipped as locked): wait, as long
+    as an attempt of our own could have taken, until it lets go of them, so that the request
+    still answers after its change arrived (the gateway's edge cache purges pages on that
+    answer, ADR 0023). Without row locks (SQLite) nothing is ever skipped."""
+    deadline = time.monotonic() + sum(BEST_EFFORT_TIMEOUT)
+    while event_ids and time.monotonic() < deadline:
+        time.sleep(RELAY_POLL_SECONDS)
+        free = sa.select(OutboxEvent.id).where(OutboxEvent.id.in_(event_ids))
+        event_ids -= set(db.session.scalars(free.with_for_update(skip_locked=True)))
+        db.session.commit()
 
 
 def deliver_due(timeout=RELAY_TIMEOUT, now: datetime | None = None) -> list[tuple[str, bool]]:

@@ -11,7 +11,7 @@ from auth_service.outbox.delivery import deliver_after_commit
 from auth_service.tokens.keys import key_ring
 from auth_service.users import service
 from titanium_common.api import ApiError, read_wrapped_json
-from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.caching import PURGE_HEADER, UNCHANGED_HEADER, author_key, username_key
 from titanium_common.context import client_address_var
 from titanium_common.idempotency import IdempotencyKeys, StoredReply
 from titanium_common.identity import (
@@ -96,9 +96,15 @@ def update_current_user():
     body = request.get_json(silent=True, force=True)
     current = body.get("current_password", service.UNCHECKED)
     events, mails = service.update(account, data, current, client_address_var.get())
-    deliver_after_commit(events)
+    deliver_after_commit(events)  # webapp's copy of the profile first, then the purge below
     mail.send_soon(mails)
-    return user_reply(account)
+    return user_reply(account, 200, {PURGE_HEADER: profile_keys(account)})
+
+
+def profile_keys(account: Account) -> str:
+    """What a profile change changes in pages: the author's name, bio and image wherever they
+    show, and any list filtered by the (maybe new) username."""
+    return f"{author_key(account.id)} {username_key(account.username)}"
 
 
 def user_reply(account: Account, status: int = 200, headers: dict | None = None):

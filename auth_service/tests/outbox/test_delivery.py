@@ -1,7 +1,9 @@
 """Profile changes reach every destination (user_service, webapp): at once when it is up, later
 through the relay when not, each on its own."""
 
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -195,6 +197,43 @@ def test_an_event_locked_by_another_relay_is_skipped(app, users, backend, fake_u
         deliver_due(now=utc_now() + timedelta(seconds=5))
         assert len(fake_user_service.received_for(user["id"])) == 1
         db.session.remove()
+
+
+def test_a_request_answers_only_after_a_relay_delivering_its_change_lets_go(
+    app, users, backend, fake_user_service, monkeypatch
+):
+    """The gateway's edge cache drops a profile's pages when the request answers (ADR 0023): if
+    a relay was delivering the change at that moment, the request waits for it."""
+    if not backend.postgres_server_url:
+        pytest.skip("row locks need PostgreSQL (TITANIUM_POSTGRES_URL)")
+    user = users.register()
+    fake_user_service.answer_status = 503
+    assert users.update(user, bio="waiting for the relay").status_code == 200
+    fake_user_service.answer_status = 200
+    order = []
+    with app.app_context():
+        [event] = [e for e in events_for(user["id"]) if e.delivered_at is None]
+        relay = db.engine.connect()
+        relay.execute(
+            sa.text("SELECT id FROM outbox_events WHERE id = :id FOR UPDATE"), {"id": event.id}
+        )
+
+        def relay_lets_go(_seconds):
+            if "relay let go" not in order:
+                relay.rollback()
+                relay.close()
+                order.append("relay let go")
+
+        clock = SimpleNamespace(monotonic=time.monotonic, sleep=relay_lets_go)
+        monkeypatch.setattr(delivery, "time", clock, raising=False)
+        try:
+            delivery.deliver_after_commit([event])
+            order.append("request answered")
+        finally:
+            relay_lets_go(0)  # if the request never waited
+            db.session.remove()
+
+    assert order == ["relay let go", "request answered"]
 
 
 def test_every_profile_change_is_queued_once_per_destination(users, app_context):

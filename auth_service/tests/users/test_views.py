@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import new_user
-from titanium_common.caching import UNCHANGED_HEADER
+from titanium_common.caching import PURGE_HEADER, UNCHANGED_HEADER
 from titanium_common.identity import PROFILE_VERSION_HEADER, USER_ID_HEADER
 
 
@@ -189,6 +189,20 @@ def test_register_and_login_tell_the_gateway_no_page_changed(client, users):
     login = users.login(registration.json["user"]["email"], "correct horse")
 
     assert registration.headers[UNCHANGED_HEADER] == login.headers[UNCHANGED_HEADER] == "1"
+
+
+def test_a_profile_change_tells_the_gateway_which_pages_show_it(users):
+    """Pages naming the author, and lists filtered by the new name (ADR 0023): no other page."""
+    user = users.register()
+    renamed = f"{user['username']}_new"
+
+    response = users.update(user, username=renamed, bio="Changed")
+
+    assert response.status_code == 200
+    assert set(response.headers[PURGE_HEADER].split()) == {
+        f"author-{user['id']}",
+        f"username-{renamed}",
+    }
 
 
 def test_login_wrong_password_and_unknown_email_answer_the_same(users):

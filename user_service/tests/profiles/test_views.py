@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from tests.conftest import as_viewer
+from titanium_common.caching import UNCHANGED_HEADER
 
 
 def test_anonymous_viewer_gets_the_profile_with_following_false(client, url_for, profiles):
@@ -160,3 +161,15 @@ def test_a_follower_without_a_profile_yet_can_follow(client, url_for, profiles):
     assert response.status_code == 200
     assert response.get_json()["profile"]["following"] is True
     assert following == {"ids": [bob["id"]]}
+
+
+def test_follow_and_unfollow_tell_the_gateway_no_page_changed(client, url_for, profiles):
+    """Whom someone follows shows only on their own pages, which the edge cache never keeps."""
+    alice, bob = profiles.create(), profiles.create()
+    follow_url = url_for("profiles.follow", username=bob["username"])
+
+    followed = client.post(follow_url, headers=as_viewer(alice["id"]))
+    unfollowed = client.delete(follow_url, headers=as_viewer(alice["id"]))
+
+    assert (followed.status_code, unfollowed.status_code) == (200, 200)
+    assert followed.headers[UNCHANGED_HEADER] == unfollowed.headers[UNCHANGED_HEADER] == "1"

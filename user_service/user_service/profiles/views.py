@@ -2,10 +2,14 @@
 
 from flask import Blueprint, jsonify
 
+from titanium_common.caching import UNCHANGED_HEADER
 from user_service.profiles import service
 from user_service.viewer import optional_viewer_id, required_viewer_id
 
 bp = Blueprint("profiles", __name__, url_prefix="/api/profiles")
+# Whom someone follows shows only on that person's own pages, which no cache keeps: the
+# gateway's edge cache keeps every page (titanium_common.caching).
+CHANGES_NO_PAGE = {UNCHANGED_HEADER: "1"}
 
 
 @bp.get("/<username>")
@@ -21,7 +25,7 @@ def follow(username: str):
     viewer_id = required_viewer_id()
     profile = service.get_profile_or_404(username)
     service.follow(viewer_id, profile)
-    return jsonify(profile=profile.public(following=True))
+    return jsonify(profile=profile.public(following=True)), 200, CHANGES_NO_PAGE
 
 
 @bp.delete("/<username>/follow")
@@ -29,4 +33,4 @@ def unfollow(username: str):
     viewer_id = required_viewer_id()
     profile = service.get_profile_or_404(username)
     service.unfollow(viewer_id, profile)
-    return jsonify(profile=profile.public(following=False))
+    return jsonify(profile=profile.public(following=False)), 200, CHANGES_NO_PAGE

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from titanium_common.api import ApiError, FieldErrors
-from webapp import authors, shared_parts
+from webapp import authors, shared_parts, surrogate
 from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
 from webapp.extensions import db
@@ -74,6 +74,9 @@ class ArticleView:
     author: Profile
     draft: bool
 
+    def __post_init__(self):
+        surrogate.shows(surrogate.article_key(self.id), *map(surrogate.tag_key, self.tags))
+
     def to_json(self, with_body: bool = True) -> dict[str, Any]:
         """The RealWorld Article; list items leave out the body."""
         data = {
@@ -119,6 +122,9 @@ class ArticlePage:
     articles: list[ArticleView]
     total: int
 
+    def __post_init__(self):
+        surrogate.shows(surrogate.ARTICLES)
+
 
 def not_found() -> ApiError:
     return ApiError.one(404, "article", "not found")
@@ -153,6 +159,7 @@ def _list_for_everyone(
 ) -> ArticlePage:
     query = _published()
     if tag is not None:
+        surrogate.shows(surrogate.tag_key(tag))
         query = query.where(
             Article.id.in_(
                 sa.select(article_tags.c.article_id)
@@ -163,8 +170,9 @@ def _list_for_everyone(
     for username, restrict in ((author, _by_author), (favorited, _favorited_by)):
         if username is None:
             continue
-        profile = authors.profile_by_username(username)
+        profile = authors.profile_by_username(username)  # shows the author's key
         if profile is None:
+            surrogate.shows(surrogate.username_key(username))
             return ArticlePage([], 0)
         query = restrict(query, account_uuid(profile.id))
     return _page(query, None, limit, offset, following=False, with_body=with_body)
@@ -237,6 +245,7 @@ def _used_tags() -> list[str]:
         .join(Article, Article.id == article_tags.c.article_id)
         .where(PUBLISHED, article_tags.c.tag_id == Tag.id)
     )
+    surrogate.shows(surrogate.TAGS)
     return list(db.session.scalars(sa.select(Tag.name).where(used.exists()).order_by(Tag.name)))
 
 
@@ -272,6 +281,7 @@ def create_article(
         )
         db.session.add(article)
         db.session.flush()
+        surrogate.article_changed(article.id, author_id, values["tags"])
         return _view(article, author, favorited=False, tags=_loaded_tags(article))
 
     return committed(attempt, before_commit)
@@ -298,6 +308,7 @@ def update_article(
     new_title = values.get("title", original.title)
     retitled = slugify(new_title) != slugify(original.title)
     author = authors.profile_of(editor_id)  # before the write
+    old_tags = [tag.name for tag in original.tags]
 
     def attempt(number: int) -> ArticleView:
         article = check_editable(slug, editor_id, lock=True)
@@ -323,6 +334,9 @@ def update_article(
                 sa.delete(PendingRevision).where(PendingRevision.article_id == article.id)
             )
         db.session.flush()
+        surrogate.article_changed(
+            article.id, editor_id, old_tags + [tag.name for tag in article.tags]
+        )
         favorited = bool(_favorited_among([article], editor_id))
         return _view(article, author, favorited=favorited, tags=_loaded_tags(article))
 
@@ -335,6 +349,7 @@ def delete_article(slug: str, editor_id) -> None:
     taken, so a restore always gets its own address back."""
     article = check_editable(slug, editor_id, lock=True)
     article.deleted_at = now_ms()
+    surrogate.article_changed(article.id, editor_id, [tag.name for tag in article.tags])
     db.session.commit()
 
 
@@ -353,6 +368,7 @@ def restore_article(slug: str, author_id, retention: timedelta) -> ArticleView:
     if article is None or as_utc(article.deleted_at) <= now_ms() - retention:
         raise not_found()
     article.deleted_at = None
+    surrogate.article_changed(article.id, author_id, [tag.name for tag in article.tags])
     db.session.commit()
     return get_article(slug, author_id)
 
@@ -460,6 +476,8 @@ def _change_favorite(slug: str, user_id, change, *, favorited: bool) -> ArticleV
         # Again on a retry: the same user's concurrent favorite may have been counted meanwhile.
         article = visible_article(slug, user_id)
         change(article)
+        # Counts show on the article and in every list (and a favorites tab lists it).
+        surrogate.changes(surrogate.article_key(article.id), surrogate.ARTICLES)
         return _view(article, author, favorited=favorited, tags=_loaded_tags(article))
 
     return committed(attempt)

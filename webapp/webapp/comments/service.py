@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from titanium_common.api import ApiError, FieldErrors
-from webapp import authors
+from webapp import authors, surrogate
 from webapp.articles.service import visible_article
 from webapp.clock import as_utc, iso_ms, now_ms
 from webapp.extensions import db
@@ -47,6 +47,7 @@ class CommentView:
 def list_comments(slug: str, viewer_id, *, following: bool = True) -> list[CommentView]:
     """Oldest first; `following=False` leaves out whom the viewer follows (pages never show it)."""
     article = visible_article(slug, viewer_id)
+    surrogate.shows(surrogate.comments_key(article.id))
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.id)
     )
@@ -77,6 +78,7 @@ def add_comment(slug: str, author_id, body, *, before_commit=None) -> CommentVie
         )
         db.session.add(comment)
         db.session.flush()
+        surrogate.changes(surrogate.comments_key(article_id))  # never shown in a list
         return _view(comment, author)
 
     return committed(attempt, before_commit)
@@ -92,6 +94,7 @@ def delete_comment(slug: str, comment_id: int | str, user_id) -> None:
     if comment.author_id != account_uuid(user_id):
         raise ApiError.one(403, "comment", "forbidden")
     db.session.delete(comment)
+    surrogate.changes(surrogate.comments_key(article.id))
     db.session.commit()
 
 

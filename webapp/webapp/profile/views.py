@@ -11,6 +11,7 @@ from webapp.identity import viewer_id
 from webapp.profiles import client as profiles
 from webapp.ui import (
     PAGE_SIZE,
+    changes_no_page,
     is_partial_request,
     local_url,
     page_count,
@@ -72,8 +73,10 @@ def _profile_page(profile, tab: str, **filters):
     return render_template("profile/show.html", **context)
 
 
+# Whom the reader follows shows only on their own pages, which no cache keeps.
 @bp.post("/<username>/follow")
 @login_required
+@changes_no_page
 def follow(username: str):
     profile = _profile_or_404(username)
     return _follow_answer(profile, profiles.follow(current_user.id, username))
@@ -81,6 +84,7 @@ def follow(username: str):
 
 @bp.post("/<username>/unfollow")
 @login_required
+@changes_no_page
 def unfollow(username: str):
     profile = _profile_or_404(username)
     return _follow_answer(profile, profiles.unfollow(current_user.id, username))

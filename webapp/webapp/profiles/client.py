@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from titanium_common.api import ApiError
-from webapp import upstream
+from webapp import surrogate, upstream
 
 SERVICE = "user_service"
 # user_service answers at most this many keys per lookup.
@@ -24,6 +24,10 @@ class Profile:
     image: str | None
     # None: unknown (user_service did not answer); pages say so, the API shows false.
     following: bool | None
+
+    def __post_init__(self):
+        # A reply naming an author shows their profile.
+        surrogate.shows(surrogate.author_key(self.id))
 
     def public(self) -> dict[str, Any]:
         """The RealWorld Profile object."""
