@@ -218,8 +218,7 @@ def get_article(slug: str, viewer_id) -> ArticleView:
     its author. A published one is kept for every viewer (webapp.shared_parts)."""
     published = shared_parts.get(("article", slug), lambda: _published_article(slug))
     if published is not None:
-        page = _as_seen_by(ArticlePage([published], 1), viewer_id, following=True)
-        return page.articles[0]
+        return _seen_by([published], viewer_id, following=True)[0]
     article = visible_article(slug, viewer_id)  # a draft, an old slug, or nothing: 404, 301
     return _views(
         [article], viewer_id, following=True, tags_of={article.id: _loaded_tags(article)}
@@ -743,29 +742,33 @@ def _view(article, author: Profile, *, favorited: bool, tags: list[str]) -> Arti
 
 
 def _as_seen_by(page: ArticlePage, viewer_id, *, following: bool) -> ArticlePage:
-    """`page` as read for everyone, with what is the viewer's own: which of its articles they
-    favorited (one indexed query) and, when `following`, whether they follow each author."""
+    """A page of articles as read for everyone, with what is the viewer's own."""
     if viewer_id is None or not page.articles:
         return page
-    favorited = _favorited_among(page.articles, viewer_id)
+    return ArticlePage(_seen_by(page.articles, viewer_id, following=following), page.total)
+
+
+def _seen_by(views: list[ArticleView], viewer_id, *, following: bool) -> list[ArticleView]:
+    """Views as read for everyone, with which of them the viewer favorited (one indexed query)
+    and, when `following`, whether they follow each author."""
+    if viewer_id is None:
+        return views
+    favorited = _favorited_among(views, viewer_id)
     followed = (
-        authors.followed_among(viewer_id, list({view.author.id: 0 for view in page.articles}))
+        authors.followed_among(viewer_id, list({view.author.id: 0 for view in views}))
         if following
         else set()
     )
-    return ArticlePage(
-        [
-            dataclasses.replace(
-                view,
-                favorited=view.id in favorited,
-                author=dataclasses.replace(
-                    view.author, following=None if followed is None else view.author.id in followed
-                ),
-            )
-            for view in page.articles
-        ],
-        page.total,
-    )
+    return [
+        dataclasses.replace(
+            view,
+            favorited=view.id in favorited,
+            author=dataclasses.replace(
+                view.author, following=None if followed is None else view.author.id in followed
+            ),
+        )
+        for view in views
+    ]
 
 
 def _favorited_among(articles: Sequence, viewer_id) -> set[int]:
