@@ -108,6 +108,10 @@ lock: $(INSTALLED) ## Re-pin requirements/*.txt from the .in files (hashes inclu
 bench: $(INSTALLED) ## One table: pages and API reads (anonymous, signed in), a 95/5 mix, writes, 500 vs 100k articles (needs wrk; ~15 min)
 	@$(BIN)/python -m benchmarks.bench
 
+.PHONY: bench-cost
+bench-cost: $(INSTALLED) ## CPU per request in each process (webapp, gateway, services, PostgreSQL, Redis)
+	@$(BIN)/python -m benchmarks.cost
+
 .PHONY: bench-gateway
 bench-gateway: $(INSTALLED) ## Measure the gateway against a direct call (needs wrk)
 	@$(BIN)/python -m benchmarks.gateway

