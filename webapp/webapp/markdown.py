@@ -5,9 +5,12 @@ boundary: no script/style/iframe/svg, no `on*` attribute, no `javascript:` or `d
 """
 
 import functools
+import html
+from xml.etree import ElementTree
 
 import markdown as md
 import nh3
+from markdown.extensions import toc
 from markupsafe import Markup
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
@@ -18,30 +21,48 @@ ALLOWED_TAGS = {
     "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "aria-label"},
+    **{f"h{level}": {"id"} for level in range(2, 7)},
     "img": {"src", "alt", "title"},
     "abbr": {"title"},
     "th": {"align"},
     "td": {"align"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# Every id in a body starts with this (the sanitiser adds it to an author's own ids too), so a
+# body can never take the id of a part of the page around it.
+HEADING_ID_PREFIX = "section-"
+ALLOWED_CLASSES = {"a": {"heading-anchor"}}
 # Content of these is dropped along with the tag (their text is code or styling, not prose).
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template"}
 
 
-class _DemoteHeadings(md.treeprocessors.Treeprocessor):
-    """An article page has exactly one h1 (its title), so body headings start at h2."""
+class _OutlineHeadings(md.treeprocessors.Treeprocessor):
+    """An article page has exactly one h1 (its title): a body's `#` becomes h2 like `##`, deeper
+    levels stay as written. Each heading gets an id from its text, unique within the body, and
+    a `#` link to itself (shown on hover or focus) that a screen reader names."""
 
     def run(self, root):
-        for element in root.iter():
-            if element.tag in {"h1", "h2", "h3", "h4", "h5"}:
-                element.tag = f"h{int(element.tag[1]) + 1}"
+        used_ids = set()
+        for element in list(root.iter()):
+            if element.tag not in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+                continue
+            element.tag = "h2" if element.tag == "h1" else element.tag
+            name = html.unescape(toc.strip_tags(toc.render_inner_html(element, self.md)))
+            slug = toc.slugify_unicode(name, "-") or "heading"
+            element.set("id", toc.unique(HEADING_ID_PREFIX + slug, used_ids))
+            anchor = ElementTree.SubElement(element, "a")
+            anchor.set("class", "heading-anchor")
+            anchor.set("href", "#" + element.get("id"))
+            anchor.set("aria-label", f"Link to this section: {name}")
+            anchor.text = "#"
+            anchor.tail = None
 
 
-class _DemoteHeadingsExtension(md.extensions.Extension):
+class _OutlineHeadingsExtension(md.extensions.Extension):
     def extendMarkdown(self, markdown_instance):
         markdown_instance.treeprocessors.register(
-            _DemoteHeadings(markdown_instance), "demote_headings", 0
+            _OutlineHeadings(markdown_instance), "outline_headings", 0
         )
 
 
@@ -51,6 +72,8 @@ def sanitize(html: str) -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        id_prefix=HEADING_ID_PREFIX,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener nofollow",
         strip_comments=True,
@@ -65,5 +88,5 @@ RENDERED_BODIES_KEPT = 256
 @functools.lru_cache(maxsize=RENDERED_BODIES_KEPT)
 def render(source: str) -> Markup:
     """Markdown source -> sanitised HTML, safe to insert into a template unescaped."""
-    html = md.markdown(source or "", extensions=[*EXTENSIONS, _DemoteHeadingsExtension()])
+    html = md.markdown(source or "", extensions=[*EXTENSIONS, _OutlineHeadingsExtension()])
     return Markup(sanitize(html))  # noqa: S704 (sanitised just above)

@@ -20,7 +20,7 @@ def test_the_article_page_has_one_h1_the_body_and_tags_once(client, people, writ
     assert response.status_code == 200
     assert html.count(b"<h1") == 1
     assert b"<h1>Hello there</h1>" in html
-    assert b"<h2>Big</h2>" in html  # body headings start below the title
+    assert b'<h2 id="section-big">Big<a' in html  # body headings start below the title
     assert b"<p>One paragraph.</p>" in html
     assert html.count(b'<li class="tag-default tag-pill tag-outline">a</li>') == 1
     assert b'<meta property="og:title" content="Hello there">' in html
