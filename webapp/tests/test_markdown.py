@@ -69,3 +69,32 @@ def test_an_authors_own_ids_and_classes_cannot_take_those_of_the_page():
 
     assert '<h2 id="section-main">Raw</h2>' in html
     assert '<a class="heading-anchor" href="#x" rel="noopener nofollow">a</a>' in html
+
+
+def test_a_fenced_block_in_a_known_language_is_highlighted_with_classes_only():
+    html = markdown.render('```python\ndef greet(name):\n    return "<b>" + name\n```')
+
+    assert html.startswith('<div class="highlight"><pre><span></span><code>')
+    assert '<span class="k">def</span>' in html
+    assert '<span class="nf">greet</span>' in html
+    assert '<span class="s2">"&lt;b&gt;"</span>' in html
+    assert "style=" not in html  # the CSP forbids inline styles
+
+
+def test_a_block_in_an_unknown_language_or_none_is_plain_escaped_code():
+    for fence in ("```klingon", "```"):
+        html = markdown.render(f"{fence}\na <b>bold</b> & c\n```")
+
+        assert html == (
+            '<div class="highlight"><pre><span></span><code>a &lt;b&gt;bold&lt;/b&gt; &amp; c\n'
+            "</code></pre></div>"
+        )
+
+
+def test_a_body_keeps_only_the_highlighters_classes_on_spans_and_divs():
+    html = markdown.render(
+        'A <span class="k btn" style="color: red">word</span> <div class="highlight card">x</div>'
+    )
+
+    assert '<span class="k">word</span>' in html
+    assert '<div class="highlight">x</div>' in html

@@ -142,3 +142,16 @@ def test_the_default_avatar_and_styles_are_served(client):
         css = response.data
     assert b"prefers-color-scheme: dark" in css
     assert b".ion-trash-a::before" in css
+
+
+def test_highlighted_code_has_a_light_and_a_dark_theme_and_code_sizes_match(client):
+    with client.get("/static/css/titanium.css") as response:
+        css = response.text
+    light, dark = (m.start() for m in re.finditer(r"\.highlight \.k \{", css))
+
+    assert "@media (prefers-color-scheme: dark)" in css[light:dark]
+    block_size = re.search(r"\.article-content pre, #preview pre \{\s*font: ([.\d]+em)/", css)
+    inline_size = re.search(
+        r"\.article-content code, #preview code \{[^}]*font-size: ([.\d]+em)", css
+    )
+    assert block_size.group(1) == inline_size.group(1)

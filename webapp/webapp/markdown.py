@@ -10,14 +10,20 @@ from xml.etree import ElementTree
 
 import markdown as md
 import nh3
-from markdown.extensions import toc
+from markdown.extensions import codehilite, toc
 from markupsafe import Markup
+from pygments.token import STANDARD_TYPES
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
+# Fenced code blocks are highlighted with Pygments into classes (the CSP forbids inline styles;
+# the stylesheet colours them, light and dark). A language Pygments does not know, or none,
+# stays plain escaped code: no guessing.
+CODE_BLOCK_CLASS = "highlight"
+HIGHLIGHTING = {"css_class": CODE_BLOCK_CLASS, "guess_lang": False, "linenums": False}
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
     "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
@@ -32,7 +38,12 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 # Every id in a body starts with this (the sanitiser adds it to an author's own ids too), so a
 # body can never take the id of a part of the page around it.
 HEADING_ID_PREFIX = "section-"
-ALLOWED_CLASSES = {"a": {"heading-anchor"}}
+# Any other class is dropped, so a body cannot dress up as a part of the page (a button, say).
+ALLOWED_CLASSES = {
+    "a": {"heading-anchor"},
+    "div": {CODE_BLOCK_CLASS},
+    "span": {token_class for token_class in STANDARD_TYPES.values() if token_class},
+}
 # Content of these is dropped along with the tag (their text is code or styling, not prose).
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template"}
 
@@ -66,6 +77,15 @@ class _OutlineHeadingsExtension(md.extensions.Extension):
         )
 
 
+class _FencedHighlighting(codehilite.CodeHiliteExtension):
+    """Highlights fenced blocks only: an indented block has no language to name, and the
+    highlighter would read a first line such as `:::python` or `#!python` as one and drop it."""
+
+    def extendMarkdown(self, markdown_instance):
+        super().extendMarkdown(markdown_instance)
+        markdown_instance.treeprocessors.deregister("hilite")
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(
         html,
@@ -88,5 +108,8 @@ RENDERED_BODIES_KEPT = 256
 @functools.lru_cache(maxsize=RENDERED_BODIES_KEPT)
 def render(source: str) -> Markup:
     """Markdown source -> sanitised HTML, safe to insert into a template unescaped."""
-    html = md.markdown(source or "", extensions=[*EXTENSIONS, _OutlineHeadingsExtension()])
+    html = md.markdown(
+        source or "",
+        extensions=[*EXTENSIONS, _FencedHighlighting(**HIGHLIGHTING), _OutlineHeadingsExtension()],
+    )
     return Markup(sanitize(html))  # noqa: S704 (sanitised just above)
