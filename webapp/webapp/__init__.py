@@ -32,6 +32,7 @@ from webapp.media.views import bp as media_bp
 from webapp.profile.views import bp as profile_bp
 from webapp.seed import cli as seed_cli
 from webapp.settings import SETTINGS
+from webapp.site_files import bp as site_files_bp
 from webapp.tags.api import bp as api_tags_bp
 from webapp.trash import cli as trash_cli
 from webapp.trash.views import bp as trash_bp
@@ -69,6 +70,7 @@ def create_app(settings_override: Mapping[str, Any] | None = None) -> Flask:
         editor_bp,
         profile_bp,
         feeds_bp,
+        site_files_bp,
         media_bp,
     ):
         app.register_blueprint(blueprint)

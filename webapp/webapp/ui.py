@@ -19,7 +19,7 @@ PAGE_SIZE = 10
 MAX_PAGE = 100_000
 DEFAULT_AVATAR = "default-avatar.svg"
 # Files, not pages: they set their own cache headers (an uploaded image is immutable).
-FILE_ENDPOINTS = {None, "static", "media.serve"}
+FILE_ENDPOINTS = {None, "static", "media.serve", "site_files.favicon"}
 # JSON, not pages: the public API and what other services deliver (auth_service's outbox).
 JSON_PREFIXES = ("/api/", "/internal/")
 # The gateway's edge cache may keep what every anonymous reader gets alike (a page, an API read)
