@@ -155,3 +155,28 @@ def test_highlighted_code_has_a_light_and_a_dark_theme_and_code_sizes_match(clie
         r"\.article-content code, #preview code \{[^}]*font-size: ([.\d]+em)", css
     )
     assert block_size.group(1) == inline_size.group(1)
+
+
+def _title(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return re.search(r"<title>(.*)</title>", response.text).group(1)
+
+
+def test_every_list_page_has_a_title_of_its_own_and_page_two_says_so(client, people, write):
+    author = people("titled")
+    for _ in range(11):
+        write(author, tagList=["zebras"], body="About zebras.")
+    paths = {
+        "/": "Titanium",
+        "/?page=2": "Page 2 · Titanium",
+        "/tag/zebras": "#zebras · Titanium",
+        "/tag/zebras?page=2": "#zebras · Page 2 · Titanium",
+        f"/profile/{author.username}": f"{author.username} · Titanium",
+        f"/profile/{author.username}?page=2": f"{author.username} · Page 2 · Titanium",
+        f"/profile/{author.username}/favorites": f"Favorited by {author.username} · Titanium",
+        "/search?q=zebras": "zebras · Search · Titanium",
+        "/search?q=zebras&page=2": "zebras · Search · Page 2 · Titanium",
+    }
+
+    assert {path: _title(client, path) for path in paths} == paths

@@ -56,6 +56,7 @@ def test_your_feed_shows_followed_authors_only(client, people, write, sign_in, u
     html = client.get("/?feed=following").data
 
     assert b'class="nav-link active" href="/?feed=following"' in html
+    assert b"<title>Your Feed \xc2\xb7 Titanium</title>" in html
     assert mine.slug.encode() in html
     assert theirs.slug.encode() not in html
 
