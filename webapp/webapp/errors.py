@@ -18,9 +18,9 @@ from titanium_common.api import (
     error_response,
     http_error_headers,
 )
-from webapp.articles.service import SlugMoved, not_found
+from webapp.articles.service import SlugMoved, all_tags, not_found
 from webapp.extensions import db, login_manager
-from webapp.ui import is_json_request
+from webapp.ui import NotInList, is_json_request
 from webapp.upstream import UpstreamUnavailable
 
 UPSTREAM_STATUS = 503
@@ -36,22 +36,28 @@ def init_app(app: Flask) -> None:
         status, errors, headers = _describe(error)
         if is_json_request():
             return error_response(status, errors, headers)
-        return Response(_error_page(status), status=status, headers=headers)
+        detail = error.description if isinstance(error, NotInList) else None
+        return Response(_error_page(status, detail), status=status, headers=headers)
 
 
-def _error_page(status: int) -> str:
-    """The error page, with the navbar of whoever is signed in when that can still be read."""
+def _error_page(status: int, detail: str | None = None) -> str:
+    """The error page, with the navbar of whoever is signed in when that can still be read; a
+    404 offers the tags as places to go instead, when they can be read."""
     # A statement that failed leaves the session unusable until rolled back, and the navbar
     # reads the viewer through it.
     with contextlib.suppress(sa.exc.SQLAlchemyError):
         db.session.rollback()
+    tags = []
+    if status == 404:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            tags = all_tags()
     try:
-        return render_template("errors/error.html", status=status)
+        return render_template("errors/error.html", status=status, detail=detail, tags=tags)
     except sa.exc.SQLAlchemyError:
         # The database is gone, so the viewer cannot be read either: the page renders signed
         # out (flask-login keeps the request's user in g._login_user) rather than as a 500.
         g._login_user = login_manager.anonymous_user()
-        return render_template("errors/error.html", status=status)
+        return render_template("errors/error.html", status=status, detail=detail, tags=tags)
 
 
 def _moved(error: SlugMoved) -> Response:

@@ -9,6 +9,7 @@ import math
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, make_response, request, session, url_for
+from werkzeug.exceptions import NotFound
 
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.text import NOT_A_WEB_URL
@@ -148,6 +149,18 @@ def page_number() -> int:
 
 def page_count(total: int) -> int:
     return max(math.ceil(total / PAGE_SIZE), 1)
+
+
+class NotInList(NotFound):
+    """A list page that does not exist (a page past the last, a tag no published article has):
+    its error page says why, in `description`, and offers the home page and the tags."""
+
+
+def require_page(page: int, pages: int) -> None:
+    """A page past the last is a 404, not an empty list a crawler would keep (page 1 of an empty
+    list is still a page: it says the list is empty and what to do)."""
+    if page > pages:
+        raise NotInList(f"This list ends at page {pages}: there is no page {page}.")
 
 
 def avatar_url(image: str | None) -> str:

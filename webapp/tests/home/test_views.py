@@ -72,11 +72,53 @@ def test_an_empty_your_feed_says_so_with_a_link_home(client, people, sign_in):
     assert b"article-preview" not in html
 
 
-def test_a_page_number_beyond_any_list_is_an_empty_page_not_an_error(client):
-    response = client.get("/?page=99999999999999999999")
+def test_page_one_of_an_empty_list_is_its_empty_state_not_an_error(client, people):
+    response = client.get(f"/profile/{people('newcomer').username}")
 
     assert response.status_code == 200
     assert b"No articles are here... yet." in response.data
+
+
+def test_a_page_past_the_last_or_an_unknown_tag_is_a_404_with_ways_on(client, people, write):
+    author = people("paged")
+    write(author, tagList=["known"], body="About wombats.")
+    write(people("drafter"), draft=True, tagList=["unpublished"])
+    expected = {
+        "/?page=99999999999999999999": b"This list ends at page ",
+        "/tag/known?page=9": b"This list ends at page 1: there is no page 9.",
+        "/tag/nonexistent": "No published article is tagged “nonexistent”.".encode(),
+        "/tag/unpublished": "No published article is tagged “unpublished”.".encode(),
+        f"/profile/{author.username}?page=3": b"This list ends at page 1",
+        "/search?q=wombats&page=2": b"This list ends at page 1",
+    }
+
+    for path, reason in expected.items():
+        response = client.get(path)
+
+        assert response.status_code == 404, path
+        assert reason in response.data, path
+        assert b'<a href="/">Back to the home page</a>' in response.data, path
+        assert b'<a class="tag-pill tag-default" href="/tag/known">known</a>' in response.data
+        assert b"article-preview" not in response.data
+
+
+def test_your_feed_past_its_last_page_is_a_404(client, people, sign_in):
+    sign_in(people("follower"))
+
+    assert client.get("/?feed=following").status_code == 200
+    assert client.get("/?feed=following&page=2").status_code == 404
+
+
+def test_the_api_still_answers_an_unknown_tag_or_a_far_offset_with_an_empty_list(
+    client, people, write
+):
+    write(people("apier"), tagList=["known"])
+
+    for query in ("tag=nonexistent", "offset=500"):
+        response = client.get(f"/api/articles?{query}")
+
+        assert response.status_code == 200
+        assert response.json["articles"] == []
 
 
 def test_a_tag_page_has_an_active_tab_with_the_tag(client, people, write):
@@ -100,8 +142,8 @@ def test_htmx_gets_only_the_feed_and_a_reload_gets_the_whole_page(client):
     assert "HX-Request" in partial.headers["Vary"]
 
 
-def test_an_empty_list_never_uses_a_preview(client):
-    html = client.get("/tag/no-such-tag-anywhere").data
+def test_an_empty_list_never_uses_a_preview(client, people):
+    html = client.get(f"/profile/{people('quiet').username}").data
 
     assert b"No articles are here... yet." in html
     assert b"article-preview" not in html

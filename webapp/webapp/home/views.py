@@ -7,12 +7,14 @@ from webapp.articles import service as articles
 from webapp.identity import viewer_id
 from webapp.ui import (
     PAGE_SIZE,
+    NotInList,
     is_partial_request,
     page_count,
     page_number,
     public_page,
     redirect_to,
     remember_destination,
+    require_page,
 )
 from webapp.upstream import UpstreamUnavailable
 
@@ -50,16 +52,21 @@ def _window(page: int) -> dict[str, int]:
 def tag(tag: str):
     page = page_number()
     result = articles.list_articles(viewer_id(), tag=tag, following=False, **_window(page))
+    if result.total == 0:
+        raise NotInList(f"No published article is tagged “{tag}”.")
     return _feed_page(result, page, view="tag", tag=tag, base_url=url_for("home.tag", tag=tag))
 
 
 def _feed_page(
     result, page: int, *, view: str, base_url: str, tag: str | None = None, unavailable=False
 ):
+    pages = page_count(result.total)
+    if not unavailable:  # an unanswered feed has no length to be past
+        require_page(page, pages)
     context = {
         "articles": result.articles,
         "page": page,
-        "pages": page_count(result.total),
+        "pages": pages,
         "view": view,
         "tag": tag,
         "base_url": base_url,
@@ -78,6 +85,7 @@ def search():
     result = None
     if query:
         result = articles.search(query, viewer_id(), following=False, **_window(page))
+        require_page(page, page_count(result.total))
     context = {
         "query": query,
         "articles": result.articles if result else [],

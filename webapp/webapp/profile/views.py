@@ -18,6 +18,7 @@ from webapp.ui import (
     page_number,
     public_page,
     redirect_to,
+    require_page,
 )
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
@@ -60,6 +61,7 @@ def _profile_page(profile, tab: str, **filters):
         result = article_service.drafts(current_user.id, **window)
     else:
         result = article_service.list_articles(viewer_id(), **filters, **window, following=False)
+    require_page(page, page_count(result.total))
     context = {
         "profile": profile,
         "tab": tab,
