@@ -77,6 +77,14 @@ def test_duplicate_titles_get_different_slugs(articles, ada):
     assert re.fullmatch(r"same-title(-[0-9a-f]{6})?", second["slug"])
 
 
+def test_a_non_latin_title_gets_a_transliterated_slug_unique_like_any_other(articles, ada):
+    first = articles.create(ada, title="Привет мир")
+    second = articles.create(ada, title="Привет, мир!")
+
+    assert first["slug"] == "privet-mir"
+    assert re.fullmatch(r"privet-mir-[0-9a-f]{6}", second["slug"])
+
+
 def test_update_changes_only_given_fields_and_moves_updated_at(client, articles, ada):
     created = articles.create(ada, title="Old title", tags=["keep"])
 

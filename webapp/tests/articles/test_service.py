@@ -31,6 +31,11 @@ def contract_error(call) -> tuple[int, dict]:
         ("  Ünïcödé   títle ", "unicode-title"),
         ("!!!", "article"),
         ("x" * 200, "x" * 80),
+        ("Привет мир", "privet-mir"),
+        ("Straße in Ελλάδα", "strasse-in-ellada"),
+        ("你好 世界", "ni-hao-shi-jie"),
+        ("Привет " * 20, ("privet-" * 12)[:80].strip("-")),
+        ("👍", "article"),
     ],
 )
 def test_slugify_is_kebab_case_ascii(title, slug):

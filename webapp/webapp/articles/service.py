@@ -11,7 +11,6 @@ import dataclasses
 import math
 import re
 import secrets
-import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
+from text_unidecode import unidecode
 
 from titanium_common.api import ApiError, FieldErrors
 from webapp import authors, shared_parts, surrogate
@@ -486,8 +486,9 @@ def _change_favorite(slug: str, user_id, change, *, favorited: bool) -> ArticleV
 
 
 def slugify(title: str) -> str:
-    """Kebab-case ASCII: "Hello, Wörld!" -> "hello-world"."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    """Kebab-case ASCII, other scripts transliterated: "Hello, Wörld!" -> "hello-world",
+    "Привет мир" -> "privet-mir"."""
+    ascii_text = unidecode(title)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:MAX_SLUG_BASE].strip("-") or "article"
 
