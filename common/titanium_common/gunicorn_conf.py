@@ -57,9 +57,7 @@ def gunicorn_settings(
         "logconfig_dict": {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {
-                "line": {"()": formatter_class(server.LOG_FORMAT), "service": service}
-            },
+            "formatters": {"line": {"()": formatter_class(server.LOG_FORMAT), "service": service}},
             "handlers": {
                 "stdout": {
                     "class": "logging.StreamHandler",
