@@ -111,7 +111,11 @@ def run(config: StackConfig) -> int:
     database = "PostgreSQL" if config.postgres_server_url else f"SQLite in {config.var_dir}"
     cache = "Redis" if config.redis_url else "an in-process cache"
     say(f"==> Titanium local stack: {database}, {cache}")
-    prepare(config, say=say)
+    try:
+        prepare(config, say=say)
+    except KeyboardInterrupt:  # Ctrl-C before the processes start: nothing else to stop
+        say("\n==> Titanium stopped")
+        return 0
 
     printer = ConsolePrinter()
     manager = StackManager(printer)
