@@ -27,6 +27,7 @@ SETTLE_SECONDS = 1.5
 SETTLE_LIMIT_SECONDS = 15
 # honcho's code for a stack it stopped on SIGINT or SIGTERM, rather than one a process ended.
 STOPPED_BY_SIGNAL = (130, 143)
+STOPPED = "\n==> Titanium stopped"
 
 
 class ConsolePrinter(Printer):
@@ -114,7 +115,7 @@ def run(config: StackConfig) -> int:
     try:
         prepare(config, say=say)
     except KeyboardInterrupt:  # Ctrl-C before the processes start: nothing else to stop
-        say("\n==> Titanium stopped")
+        say(STOPPED)
         return 0
 
     printer = ConsolePrinter()
@@ -126,7 +127,7 @@ def run(config: StackConfig) -> int:
     threading.Thread(target=finish_when_up, args=(config, printer), daemon=True).start()
     manager.loop()
     if manager.returncode in STOPPED_BY_SIGNAL:
-        say("\n==> Titanium stopped")
+        say(STOPPED)
         return 0
     say(f"\n==> Titanium stopped: a process exited with code {manager.returncode} (see above)")
     return manager.returncode or 1
