@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from scripts.stack import REPO
+from scripts.stack import REPO, StackConfig
 
 LAUNCHER = """
 import dataclasses, sys
@@ -108,6 +108,16 @@ def test_make_run_seeds_then_shows_one_banner_last_and_ctrl_c_exits_0(tmp_path):
     assert any(" POST /api/users/login 200 " in line for line in after)
     # A healthy default stack warns about nothing, signing in included.
     assert not [line for line in output if "WARNING" in line or "Traceback" in line]
+
+
+def test_make_run_asks_for_text_logs_and_test_and_benchmark_stacks_keep_json(monkeypatch):
+    monkeypatch.setenv("LOG_FORMAT", "text")  # whatever the caller's shell says
+    assert StackConfig().environment()["LOG_FORMAT"] == "json"  # they read the JSON lines
+
+    monkeypatch.delenv("LOG_FORMAT")
+    assert StackConfig.from_environment().environment()["LOG_FORMAT"] == "text"
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert StackConfig.from_environment().environment()["LOG_FORMAT"] == "json"
 
 
 def test_an_install_step_says_what_and_how_long_and_hides_chatter_unless_it_fails():
