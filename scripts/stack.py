@@ -49,6 +49,9 @@ class StackConfig:
     redis_namespace: str = ""
     # Embedded mode runs one worker per service so the in-process cache stays coherent.
     workers: int = 1
+    # JSON, as in containers, for the stacks of tests and benchmarks (which read the access
+    # lines); `make run` asks for text (from_environment).
+    log_format: str = "json"
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -61,6 +64,7 @@ class StackConfig:
                     "WEB_CONCURRENCY", "2" if os.environ.get("TITANIUM_REDIS_URL") else "1"
                 )
             ),
+            log_format=os.environ.get("LOG_FORMAT", "text"),
         )
 
     def database_url(self, service: str) -> str:
@@ -92,6 +96,7 @@ class StackConfig:
             "RELAY_METRICS_PORT": str(ports.relay_metrics),
             "INTERNAL_PORT": str(ports.gateway_internal),
             "PUBLIC_URL": self.base_url(),
+            "LOG_FORMAT": self.log_format,
         }
         env.update(self.extra_env)
         return env

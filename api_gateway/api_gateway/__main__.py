@@ -1,5 +1,5 @@
-"""python -m api_gateway: serve on HOST:PORT and HOST:INTERNAL_PORT with JSON logs (one process;
-gunicorn for more)."""
+"""python -m api_gateway: serve on HOST:PORT and HOST:INTERNAL_PORT, logs in LOG_FORMAT (one
+process; gunicorn for more)."""
 
 import socket
 
@@ -13,7 +13,7 @@ from titanium_common.logging import configure_logging
 def main() -> None:
     # One process, whatever WEB_CONCURRENCY (gunicorn's worker count) says.
     settings = load_settings({"WEB_CONCURRENCY": 1})
-    configure_logging(SERVICE, settings.LOG_LEVEL)
+    configure_logging(SERVICE, settings.LOG_LEVEL, settings.LOG_FORMAT)
     listeners = [
         socket.create_server((settings.HOST, port))
         for port in (settings.PORT, settings.INTERNAL_PORT)

@@ -1,6 +1,7 @@
 import os
 
 from titanium_common.gunicorn_conf import gunicorn_settings
+from titanium_common.logging import JsonFormatter, TextFormatter
 from titanium_common.settings import REQUIRED, Setting, server_settings
 
 DECLARED = [*server_settings(port=8123), Setting("SECRET_KEY", REQUIRED, "a secret")]
@@ -15,7 +16,20 @@ def test_settings_come_from_the_declared_server_settings(monkeypatch):
     assert settings["wsgi_app"] == "svc:create_app()"  # one command starts any service
     assert settings["workers"] == 2
     assert settings["worker_class"] == "sync"
-    assert settings["logconfig_dict"]["formatters"]["json"]["service"] == "svc"
+    assert settings["logconfig_dict"]["formatters"]["line"] == {
+        "()": JsonFormatter,
+        "service": "svc",
+    }
+
+
+def test_text_logs_leave_out_gunicorn_boot_lines(monkeypatch):
+    # `make run`'s console: no "Listening at: http://..." before the stack is seeded.
+    monkeypatch.setattr(os, "environ", {"LOG_FORMAT": "text"})
+
+    logging = gunicorn_settings("svc", DECLARED)["logconfig_dict"]
+
+    assert logging["formatters"]["line"]["()"] is TextFormatter
+    assert logging["loggers"]["gunicorn.error"]["level"] == "WARNING"
 
 
 def test_the_app_not_the_server_checks_the_secrets(monkeypatch):

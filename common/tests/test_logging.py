@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 
 import pytest
 
@@ -44,3 +45,30 @@ def test_exceptions_are_logged_on_one_line(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert "RuntimeError: boom" in json.loads(out[0])["exception"]
+
+
+def test_text_access_lines_are_short_and_human(capsys):
+    configure_logging("webapp", "INFO", "text")
+    extra = {"method": "GET", "path": "/article/x", "status": 200, "duration_ms": 12.34}
+    extra |= {"route": "/article/<slug>", "db_queries": 3}
+
+    logging.getLogger("titanium.access").info("request", extra=extra)
+
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d webapp +GET /article/x 200 12ms", line)
+
+
+def test_text_lines_name_levels_above_info_and_keep_extras(capsys):
+    configure_logging("auth_service", "INFO", "text")
+
+    logging.getLogger("x").info("started")
+    logging.getLogger("x").warning("mail not sent", extra={"attempts": 2})
+
+    started, warning = capsys.readouterr().out.strip().splitlines()
+    assert started.endswith("auth_service  started")
+    assert warning.endswith("auth_service  WARNING mail not sent attempts=2")
+
+
+def test_an_unknown_log_format_is_a_clear_error():
+    with pytest.raises(ValueError, match="LOG_FORMAT='xml' is not one of json, text"):
+        configure_logging("svc", "INFO", "xml")

@@ -69,6 +69,19 @@ def test_an_outage_is_logged_once_and_its_end_once(caplog):
     assert [record.levelname for record in records] == ["WARNING", "INFO"]
 
 
+def test_a_first_read_before_auth_service_answers_is_no_warning(caplog):
+    # `make run` starts every process at once: the gateway's first poll may beat auth_service.
+    revoked = RevocationList(keep_seconds=DAY)
+
+    with caplog.at_level(logging.INFO, logger="titanium_common.revocations"):
+        revoked.read_failed(ConnectionError("refused"))
+        revoked.apply(page())
+        revoked.read_failed(ConnectionError("refused"))  # once read, an outage is one at once
+
+    records = [r for r in caplog.records if r.name == "titanium_common.revocations"]
+    assert [record.levelname for record in records] == ["WARNING"]
+
+
 def test_entries_older_than_the_keep_window_are_forgotten():
     clock = Clock()
     revoked = RevocationList(keep_seconds=DAY, clock=clock)

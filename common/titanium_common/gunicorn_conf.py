@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from prometheus_client import multiprocess
 
+from titanium_common.logging import formatter_class
 from titanium_common.settings import Setting, load, server_settings
 
 SERVER_SETTINGS = frozenset(setting.name for setting in server_settings(port=0))
@@ -56,19 +57,23 @@ def gunicorn_settings(
         "logconfig_dict": {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {
-                "json": {"()": "titanium_common.logging.JsonFormatter", "service": service}
-            },
+            "formatters": {"line": {"()": formatter_class(server.LOG_FORMAT), "service": service}},
             "handlers": {
                 "stdout": {
                     "class": "logging.StreamHandler",
-                    "formatter": "json",
+                    "formatter": "line",
                     "stream": "ext://sys.stdout",
                 }
             },
             "root": {"level": server.LOG_LEVEL, "handlers": ["stdout"]},
             "loggers": {
-                "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False}
+                # Text is for a person at a console: gunicorn's boot and shutdown lines ("Listening
+                # at ...", "Booting worker") only when something is wrong.
+                "gunicorn.error": {
+                    "level": "INFO" if server.LOG_FORMAT == "json" else "WARNING",
+                    "handlers": ["stdout"],
+                    "propagate": False,
+                }
             },
         },
         "child_exit": child_exit,

@@ -55,7 +55,8 @@ class RevocationList:
         # account id -> (lowest valid version, when it was raised)
         self._minimum: dict[str, tuple[int, float]] = {}
         self.since = clock() - keep_seconds
-        self._failing = False  # the last read failed
+        self._read = False  # the feed has been read to its end at least once
+        self._failures = 0  # reads failed in a row
 
     def allows(self, account_id: str, version: int) -> bool:
         """Whether something signed in at `version` is still valid for this account."""
@@ -79,19 +80,24 @@ class RevocationList:
         self.since = next_since
         if complete:
             self._forget_old()
-            if self._failing:
+            if self._failures >= self._failures_to_warn():
                 log.info("revocation feed read again")
-            self._failing = False
+            self._read, self._failures = True, 0
         return complete
 
     def read_failed(self, error: Exception) -> None:
         """The feed could not be read: what is known keeps applying; logged once per outage."""
-        if not self._failing:
+        self._failures += 1
+        if self._failures == self._failures_to_warn():
             log.warning(
                 "revocation feed unreadable: what it ends meanwhile passes until it is read",
                 extra={"error": repr(error)},
             )
-        self._failing = True
+
+    def _failures_to_warn(self) -> int:
+        # The whole stack starts at once: a first read before auth_service answers is expected,
+        # not an outage; failing again, it is one.
+        return 1 if self._read else 2
 
     def __len__(self) -> int:
         return len(self._minimum)

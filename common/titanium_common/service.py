@@ -70,7 +70,7 @@ def create_service_app(
     is `<package>/openapi.yaml`.
     """
     settings = resolve_database(import_name, load(declared, settings_override))
-    configure_logging(import_name, settings["LOG_LEVEL"])
+    configure_logging(import_name, settings["LOG_LEVEL"], settings["LOG_FORMAT"])
 
     app = Flask(import_name)
     app.config.from_mapping(

@@ -159,7 +159,13 @@ def server_settings(port: int) -> list[Setting]:
             "where gunicorn's workers share /metrics; empty: a fresh temporary folder",
             EVERY_SERVICE,
         ),
-        Setting("LOG_LEVEL", "INFO", "JSON logs on stdout at this level", EVERY_SERVICE),
+        Setting("LOG_LEVEL", "INFO", "logs on stdout at this level", EVERY_SERVICE),
+        Setting(
+            "LOG_FORMAT",
+            "json",
+            "`json` (one object per line) or `text` (short lines for a person; `make run`)",
+            EVERY_SERVICE,
+        ),
     ]
 
 

@@ -20,12 +20,16 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def demo_email(username: str) -> str:
+    return f"{username}@demo.titanium.test"
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Create the demo accounts that do not exist yet, each with its profile event."""
     for username, bio in DEMO_ACCOUNTS:
-        email = f"{username}@demo.titanium.test"
+        email = demo_email(username)
         if db.session.scalar(sa.select(Account.id).where(Account.email == email)):
             click.echo(f"exists  {username}")
             continue
