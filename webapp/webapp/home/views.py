@@ -1,6 +1,6 @@
 """Home (Global Feed, Your Feed), tag pages and search: lists of article previews."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user
 
 from webapp.articles import service as articles
@@ -8,9 +8,9 @@ from webapp.identity import viewer_id
 from webapp.ui import (
     PAGE_SIZE,
     NotInList,
-    is_partial_request,
     page_count,
     page_number,
+    page_or_part,
     public_page,
     redirect_to,
     remember_destination,
@@ -72,9 +72,8 @@ def _feed_page(
         "base_url": base_url,
         "feed_unavailable": unavailable,
     }
-    if is_partial_request():
-        return render_template("home/_feed.html", **context)
-    return render_template("home/index.html", tags=articles.all_tags(), **context)
+    # The sidebar's tags are kept per content version (shared_parts): no cost to a swap.
+    return page_or_part("home/index.html", "home/_feed.html", tags=articles.all_tags(), **context)
 
 
 @bp.get("/search")
@@ -94,6 +93,4 @@ def search():
         "pages": page_count(result.total) if result else 1,
         "base_url": url_for("home.search", q=query),
     }
-    if is_partial_request():
-        return render_template("home/_search_results.html", **context)
-    return render_template("home/search.html", **context)
+    return page_or_part("home/search.html", "home/_search_results.html", **context)
