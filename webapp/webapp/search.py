@@ -82,7 +82,7 @@ _MARKUP = [
     (re.compile(r"<[^>]*>"), " "),  # any other HTML tag: its text stays
     (re.compile(r"^\s*(```|~~~).*$", re.MULTILINE), " "),  # code fences (the code stays)
     (re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE), " "),  # link definitions
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images: their text
+    (re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)"), r"\1"),  # links, images: text
     (re.compile(r"^\s{0,3}(#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block marks
     (re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)"), ""),  # emphasis and code marks
     (re.compile(r"[\x00-\x08\x0b-\x1f\x7f]"), " "),  # control characters (and START, STOP)
