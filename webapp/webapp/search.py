@@ -74,12 +74,19 @@ HEADLINE_OPTIONS = (
 )
 ELLIPSIS = "…"
 
+INLINE_TAGS = [
+    "a", "abbr", "b", "code", "del", "em", "i", "kbd", "mark", "s", "small", "span", "strong",
+    "sub", "sup", "u",
+]  # fmt: skip
 _DROPPED = re.compile(
     r"<(script|style|iframe|object|embed|svg|math|template)\b.*?</\1\s*>|<!--.*?-->",
     re.IGNORECASE | re.DOTALL,
 )
 _MARKUP = [
-    (re.compile(r"<[^>]*>"), " "),  # any other HTML tag: its text stays
+    # Any other HTML tag goes, its text stays: an inline one joins its neighbours ("<b>a</b>."
+    # is "a."), any other separates them.
+    (re.compile(rf"</?(?:{'|'.join(INLINE_TAGS)})\b[^>]*>", re.IGNORECASE), ""),
+    (re.compile(r"<[^>]*>"), " "),
     (re.compile(r"^\s*(```|~~~).*$", re.MULTILINE), " "),  # code fences (the code stays)
     (re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE), " "),  # link definitions
     (re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)"), r"\1"),  # links, images: text
