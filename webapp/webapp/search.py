@@ -65,7 +65,7 @@ def _contains_word(word: str) -> ColumnElement[bool]:
 
 SNIPPET_WORDS = 30  # about two lines under a preview
 WORDS_BEFORE = 8  # of the first match, for context (SQLite)
-# Around a match while it is still plain text; never in it (_plain_text removes them), and
+# Around a match while it is still plain text; never in it (plain_text removes them), and
 # escaping leaves them be, so only they become <mark> once the text is escaped.
 START, STOP = "\x02", "\x03"
 HEADLINE_OPTIONS = (
@@ -78,23 +78,34 @@ INLINE_TAGS = [
     "a", "abbr", "b", "code", "del", "em", "i", "kbd", "mark", "s", "small", "span", "strong",
     "sub", "sup", "u",
 ]  # fmt: skip
+# Every pattern runs in linear time on any body (none scans on past where it could end, an
+# element left open is dropped to the end): a body is up to 100,000 characters of anyone's text.
 _DROPPED = re.compile(
-    r"<(script|style|iframe|object|embed|svg|math|template)\b.*?</\1\s*>|<!--.*?-->",
+    r"<(script|style|iframe|object|embed|svg|math|template)\b(?:.*?</\1\s*>|.*)"
+    r"|<!--(?:.*?-->|.*)",
     re.IGNORECASE | re.DOTALL,
 )
 _MARKUP = [
     # Any other HTML tag goes, its text stays: an inline one joins its neighbours ("<b>a</b>."
     # is "a."), any other separates them.
-    (re.compile(rf"</?(?:{'|'.join(INLINE_TAGS)})\b[^>]*>", re.IGNORECASE), ""),
-    (re.compile(r"<[^>]*>"), " "),
-    (re.compile(r"^\s*(```|~~~).*$", re.MULTILINE), " "),  # code fences (the code stays)
-    (re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE), " "),  # link definitions
-    (re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)"), r"\1"),  # links, images: text
-    (re.compile(r"^\s{0,3}(#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block marks
-    (re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)"), ""),  # emphasis and code marks
+    (re.compile(rf"</?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>", re.IGNORECASE), ""),
+    (re.compile(r"<[^<>]*>"), " "),
+    (re.compile(r"^[ \t]*(```|~~~).*$", re.MULTILINE), " "),  # code fences (the code stays)
+    (re.compile(r"^[ \t]*\[[^\[\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE), " "),  # link definitions
+    (re.compile(r"!?\[([^\[\]]*)\]\((?:[^()]|\([^()]*\))*\)"), r"\1"),  # links, images: text
+    (re.compile(r"^[ \t]{0,3}(#{1,6}|>+|[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),  # block marks
+    (re.compile(r"[*`~]+"), ""),  # emphasis and code marks
     (re.compile(r"[\x00-\x08\x0b-\x1f\x7f]"), " "),  # control characters (and START, STOP)
-    (re.compile(r"\s+"), " "),
 ]
+_UNDERSCORES = re.compile(r"_+")
+
+
+def _emphasis_underscores(match: re.Match) -> str:
+    """A run of underscores at a word's edge is emphasis (dropped); inside one (snake_case), a
+    character of the word."""
+    text, begin, end = match.string, match.start(), match.end()
+    inside = begin > 0 and end < len(text) and text[begin - 1].isalnum() and text[end].isalnum()
+    return match.group() if inside else ""
 
 
 def plain_text(markdown: str) -> str:
@@ -104,7 +115,8 @@ def plain_text(markdown: str) -> str:
     text = _DROPPED.sub(" ", text)  # what was hidden behind entities
     for pattern, replacement in _MARKUP:
         text = pattern.sub(replacement, text)
-    return text.strip()
+    text = _UNDERSCORES.sub(_emphasis_underscores, text)
+    return " ".join(text.split())
 
 
 def snippets(query: str, rows: Sequence, dialect: str) -> dict[int, Markup]:

@@ -2,6 +2,11 @@
 matched words in <mark>, and never any of the body's markup or HTML."""
 
 import re
+import time
+
+import pytest
+
+from webapp import search
 
 from ..support import XSS_BODY, as_user, unique
 
@@ -88,3 +93,29 @@ def test_the_api_search_is_unchanged(client, people, write):
 
     assert [item["slug"] for item in found["articles"]] == [article.slug]
     assert "body" not in found["articles"][0]
+
+
+def test_plain_text_keeps_the_words_and_drops_the_markup():
+    body = (
+        "# Title\n\nSome *bold*, snake_case and __strong__ [link text](https://x.test/a_(b)) "
+        "<b>inline</b>. <script>hidden()</script><!-- note --> &lt;style&gt;gone&lt;/style&gt;\n"
+        "```python\ncode_here()\n```\n- item\n> quote\n[ref]: https://x.test"
+    )
+
+    assert search.plain_text(body) == (
+        "Title Some bold, snake_case and strong link text inline. code_here() item quote"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<" * 100_000, "[" * 100_000, "\n" * 100_000 + "x", "a" + "_" * 100_000 + "a",
+     "<script>" * 12_500, "<!--" * 25_000, "<a " * 33_000],
+    ids=["<", "[", "newlines", "underscores", "open scripts", "open comments", "open tags"],
+)  # fmt: skip
+def test_plain_text_takes_linear_time_on_hostile_bodies(body):
+    """A body is anyone's 100,000 characters: no pattern may scan on from every position."""
+    started = time.monotonic()
+    search.plain_text(body)
+
+    assert time.monotonic() - started < 2
