@@ -20,7 +20,9 @@ def test_the_home_page_speaks_in_its_own_words(client):
     assert b'content="Titanium: writing worth the time it takes to read."' in html
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/search?q=x", "/profile/{me}", "/editor"])
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/article/no-such-article", "/profile/{me}", "/editor"]
+)
 def test_every_page_has_a_search_box_in_the_header(client, people, sign_in, path):
     me = sign_in(people("searcher"))
 
@@ -32,6 +34,12 @@ def test_every_page_has_a_search_box_in_the_header(client, people, sign_in, path
     )
     assert b'<label for="header-q" class="visually-hidden">' in header
     assert b'<input id="header-q" type="search" name="q"' in header
+
+
+def test_the_search_page_has_one_search_box_its_own(client):
+    html = client.get("/search?q=x").data
+
+    assert html.count(b'type="search"') == 1 and b'id="search-q"' in html
 
 
 def test_a_signed_in_header_has_a_sign_out_form_with_csrf(client, people, sign_in):
