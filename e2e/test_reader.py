@@ -105,7 +105,7 @@ def test_reader_visits_an_author_profile(visitor: Page, someone_else: Page):
     expect(visitor.locator(".user-info button")).to_have_text(
         re.compile(rf"Follow {author.username}")
     )
-    expect(visitor.locator(".articles-toggle a.nav-link.active")).to_have_text("My Articles")
+    expect(visitor.locator(".articles-toggle a.nav-link.active")).to_have_text("Articles")
     expect(visitor.locator(".article-preview h1")).to_have_text([title])
 
     visitor.locator(".articles-toggle").get_by_role("link", name="Favorited Articles").click()

@@ -14,7 +14,7 @@ from tests.web import Browser, Element, parse_html, preview_of
 
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data")
 LINK_ATTRIBUTES = ("href", "action", "formaction", "xlink:href")
-OUR_SCRIPTS = ("/static/vendor/htmx/htmx.min.js", "/static/js/app.js")
+OUR_SCRIPTS = ("/static/js/theme.js", "/static/vendor/htmx/htmx.min.js", "/static/js/app.js")
 
 
 def signed_up(stack) -> Browser:
@@ -427,7 +427,7 @@ BIO_PAYLOAD = '<script>alert(15)</script>" onmouseover="alert(16)"><img src=x on
 
 
 def assert_inert(document: Element, where: str) -> None:
-    """No script but our own two files, no event handler, no javascript: (or data: link) URL,
+    """No script but our own three files, no event handler, no javascript: (or data: link) URL,
     no frame."""
     for script in document.select("script"):
         assert script.attrs.get("src") in OUR_SCRIPTS and not script.text().strip(), where

@@ -140,16 +140,20 @@ def test_the_default_avatar_and_styles_are_served(client):
         assert avatar.status_code == 200
     with client.get("/static/css/titanium.css") as response:
         css = response.data
-    assert b"prefers-color-scheme: dark" in css
-    assert b".ion-trash-a::before" in css
+    # Light and dark: the system's choice, or the reader's (js/theme.js sets data-theme).
+    assert b"color-scheme: light dark;" in css
+    assert b':root[data-theme="dark"] { color-scheme: dark; }' in css
+    # An empty icon hook (app.js's tag pills) still draws its icon.
+    assert b'[class*=" ion-"]:empty::before' in css
 
 
 def test_highlighted_code_has_a_light_and_a_dark_theme_and_code_sizes_match(client):
     with client.get("/static/css/titanium.css") as response:
         css = response.text
-    light, dark = (m.start() for m in re.finditer(r"\.highlight \.k \{", css))
 
-    assert "@media (prefers-color-scheme: dark)" in css[light:dark]
+    # Keywords: Pygments' "xcode" colour in light, "github-dark" in dark.
+    keywords = r"\.highlight :is\([^)]*\.k,[^)]*\) \{ color: light-dark\(#A90D91, #FF7B72\)"
+    assert re.search(keywords, css)
     block_size = re.search(r"\.article-content pre, #preview pre \{\s*font: ([.\d]+em)/", css)
     inline_size = re.search(
         r"\.article-content code, #preview code \{[^}]*font-size: ([.\d]+em)", css
