@@ -44,7 +44,7 @@ class Violation:
     def describe(self, max_nodes: int = 8) -> str:
         lines = [f"[{self.impact}] {self.rule}: {self.help} ({len(self.targets)} nodes)"]
         lines.append(f"    {self.help_url}")
-        for target, summary in list(zip(self.targets, self.summaries))[:max_nodes]:
+        for target, summary in list(zip(self.targets, self.summaries, strict=True))[:max_nodes]:
             first = summary.splitlines()[1].strip() if summary.count("\n") else summary
             lines.append(f"    - {target}" + (f"  ({first})" if first else ""))
         if len(self.targets) > max_nodes:

@@ -110,7 +110,8 @@ def site(pages: dict[str, Page], request: pytest.FixtureRequest):
     reading = pages["reader"]
     post_comment(reading, slug, "A reader's comment, kindly worded.")
     reading.get_by_role("button", name=re.compile("^Favorite Article")).first.click()
-    expect(reading.get_by_role("button", name=re.compile("^Unfavorite Article")).first).to_be_visible()
+    unfavorite = reading.get_by_role("button", name=re.compile("^Unfavorite Article"))
+    expect(unfavorite.first).to_be_visible()
     reading.goto(f"/profile/{author.username}")
     reading.get_by_role("button", name=f"Follow {author.username}").click()
     expect(reading.get_by_role("button", name=f"Unfollow {author.username}")).to_be_visible()
