@@ -91,6 +91,11 @@ e2e: $(INSTALLED) ## Browser suites (Playwright) on a fresh local stack, or on E
 	@echo "==> e2e (browser suites; report: e2e/report/index.html, failure traces: e2e/report/artifacts/)"
 	@$(BIN)/python -m pytest e2e
 
+.PHONY: screenshots
+screenshots: $(INSTALLED) ## Retake docs/screenshots/ (light and dark, desktop and phone) on a fresh local stack
+	@echo "==> screenshots (docs/screenshots/)"
+	@$(BIN)/python -m pytest -q e2e/screenshots.py
+
 .PHONY: test-images
 test-images: $(INSTALLED) ## Build the four images (podman), run the stack from them as the chart does, browser suites against it
 	@echo "==> images (build, run as the chart runs them, browser suites; logs: var/image-stack/logs/)"

@@ -17,6 +17,63 @@ def active_page_number(page: Page):
     return page.locator(".pagination .page-item.active")
 
 
+def announcements(page: Page):
+    """The page's polite live region: what a screen reader is told after a swap."""
+    return page.locator("#announcements[role=status]")
+
+
+@pytest.mark.reader
+@pytest.mark.parametrize("start", ["/", "/search?q=every"], ids=["feed", "search"])
+def test_a_new_page_of_a_list_opens_at_its_top_with_focus_and_its_own_title(page: Page, start: str):
+    # The review: paging from the links under the list left the reader at the bottom of page 2,
+    # its first article 1,500-2,200 px above the screen, and the tab still titled as page 1.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(start)
+    page.locator(".pagination").scroll_into_view_if_needed()
+
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+
+    expect(active_page_number(page)).to_have_text("2")
+    first = page.locator(".article-preview").first
+    expect(first).to_be_in_viewport()
+    assert first.bounding_box()["y"] >= 0, "page 2 starts above the screen"
+    expect(page).to_have_title(re.compile(r"Page 2 · Titanium$"))
+    expect(page.locator("#feed, #search-results")).to_be_focused()
+    expect(announcements(page)).to_have_text(re.compile(r"Page 2 · Titanium$"))
+
+
+@pytest.mark.author
+def test_removing_a_tag_keeps_focus_in_the_tag_field(page: Page):
+    sign_up(page)
+    page.goto("/editor")
+    tags = page.get_by_label("Tags")
+    tags.fill("keyboard")
+    tags.press("Enter")
+    expect(announcements(page)).to_have_text("Added tag keyboard")
+
+    page.get_by_role("button", name="Remove tag keyboard").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("[data-tag-list] .tag-pill")).to_have_count(0)
+    expect(tags).to_be_focused()
+    expect(announcements(page)).to_have_text("Removed tag keyboard")
+
+
+@pytest.mark.reader
+def test_a_code_block_copies_its_code(new_context, someone_else: Page, base_url: str):
+    sign_up(someone_else)
+    slug = publish(someone_else, body="Try this:\n\n```python\nprint('copied')\n```\n")
+    context = new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    page.goto(f"/article/{slug}")
+
+    page.locator(".article-content pre").get_by_role("button", name="Copy").click()
+
+    expect(announcements(page)).to_have_text("Code copied")
+    assert page.evaluate("navigator.clipboard.readText()").strip() == "print('copied')"
+
+
 @pytest.mark.reader
 def test_feed_pages_swap_in_place_and_push_the_url(page: Page):
     page.goto("/")
@@ -113,6 +170,10 @@ def test_article_page_buttons_swap_every_copy_in_place(
     expect(buttons).to_have_text([expected] * 2)
     expect(page).to_have_url(path_is(f"/article/{slug}"))
     assert page.evaluate(MARKED)
+    # Focus stays on the copy that was pressed (a keyboard user goes on from there), and the
+    # new state is said politely.
+    expect(buttons.nth(pressed)).to_be_focused()
+    expect(announcements(page)).to_have_text(expected)
 
 
 @pytest.mark.author
@@ -129,7 +190,11 @@ def test_comments_post_and_delete_in_place(page: Page, someone_else: Page):
 
     expect(comment_texts(page)).to_have_text([comment])
     expect(page.get_by_label("Your comment")).to_have_value("")
+    expect(page.locator("#comments .card").filter(has_text=comment)).to_be_focused()
+    expect(announcements(page)).to_have_text("Comment posted")
     page.get_by_role("button", name="Delete comment").click()
     expect(comment_texts(page)).to_have_count(0)
+    expect(page.get_by_label("Your comment")).to_be_focused()
+    expect(announcements(page)).to_have_text("Comment deleted")
     expect(page).to_have_url(path_is(f"/article/{slug}"))
     assert page.evaluate(MARKED)

@@ -509,3 +509,27 @@ def test_the_default_avatar_loads_through_the_gateway(writer, anonymous):
 
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_tags_are_one_spelling_and_search_shows_where_words_matched(writer, anonymous):
+    """Issue 13: "Release Notes" typed in the editor is the tag `release-notes`, its other
+    spellings answer 301 to its page (through the gateway and its edge cache), and a search
+    result shows the matched word of the body highlighted."""
+    stem = unique("Release Notes ")
+    word = unique("quokka")
+    slug = writer.publish(
+        unique("Tagged "), tag_input=stem, body=f"Some words before. The {word} <b>smiles</b>."
+    )
+    normal = stem.lower().replace(" ", "-")
+
+    pills = [
+        pill.text().strip()
+        for pill in anonymous.page(f"/article/{slug}").select("ul.tag-list li.tag-default")
+    ]
+    moved = anonymous.get(f"/tag/{stem.replace(' ', '%20')}")
+    results = anonymous.get(f"/search?q={word}").text
+
+    assert pills == [normal]
+    assert (moved.status_code, moved.headers["Location"]) == (301, f"/tag/{normal}")
+    assert anonymous.get(f"/tag/{normal}").status_code == 200
+    assert f"<mark>{word}</mark> smiles." in results

@@ -13,6 +13,7 @@ from webapp.ui import (
     PRIVATE_CACHE_CONTROL,
     avatar_url,
     is_page_request,
+    page_of_title,
     public_url,
     shared_with_everyone,
 )
@@ -100,6 +101,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals["kept_fragment"] = fragments.kept
+    app.jinja_env.globals["page_of_title"] = page_of_title
 
     @app.context_processor
     def site():

@@ -8,7 +8,16 @@ import functools
 import math
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, make_response, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import NotFound
 
 from titanium_common.caching import UNCHANGED_HEADER
@@ -53,6 +62,22 @@ def is_json_request() -> bool:
 def is_partial_request() -> bool:
     """htmx swapping a fragment (a history restore after a cache miss needs the full page)."""
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def page_or_part(page_template: str, part_template: str, **context) -> str:
+    """The whole page, or for an htmx swap only its changing part headed by the page's <title>:
+    htmx sets the tab's title from it, so page 2 of a list is not left titled as page 1."""
+    if not is_partial_request():
+        return render_template(page_template, **context)
+    page = current_app.jinja_env.get_template(page_template)
+    current_app.update_template_context(context)
+    title = "".join(page.blocks["title"](page.new_context(context)))
+    return f"<title>{title}</title>" + render_template(part_template, **context)
+
+
+def page_of_title(page: int | None) -> str:
+    """In a <title>: page 2 of a list is not page 1 to a tab, a bookmark or a search engine."""
+    return f"Page {page} · " if page and page > 1 else ""
 
 
 def redirect_to(location: str) -> Response:

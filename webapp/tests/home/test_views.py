@@ -136,10 +136,25 @@ def test_htmx_gets_only_the_feed_and_a_reload_gets_the_whole_page(client):
         "/?page=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )
 
-    assert partial.data.startswith(b'<section id="feed"')
+    assert partial.data.startswith(b'<title>Titanium</title><section id="feed"')
     assert b"<html" not in partial.data
     assert b"<html" in restore.data
     assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_a_swapped_page_of_a_list_carries_its_own_title(client, people, write):
+    # htmx sets the tab's title from a <title> heading the swapped part: page 2 is not page 1.
+    author = people("titled")
+    for _ in range(11):
+        write(author, tagList=["titles"], body="A page of titled things.")
+
+    feed = client.get("/tag/titles?page=2", headers={"HX-Request": "true"}).data
+    search = client.get("/search?q=titled&page=2", headers={"HX-Request": "true"}).data
+    profile = client.get(f"/profile/{author.username}?page=2", headers={"HX-Request": "true"}).data
+
+    assert feed.startswith("<title>#titles · Page 2 · Titanium</title>".encode())
+    assert search.startswith("<title>titled · Search · Page 2 · Titanium</title>".encode())
+    assert profile.startswith(f"<title>{author.username} · Page 2 · Titanium</title>".encode())
 
 
 def test_an_empty_list_never_uses_a_preview(client, people):
@@ -160,7 +175,9 @@ def test_search_finds_a_word_of_a_body_and_works_as_a_plain_form(client, people,
     assert b'hx-trigger="input changed delay:300ms, search"' in page.data
     assert b'hx-push-url="true"' in page.data
     assert article.slug.encode() in page.data
-    assert partial.data.startswith(b'<section id="search-results"')
+    assert partial.data.startswith(
+        '<title>quokka · Search · Titanium</title><section id="search-results"'.encode()
+    )
     assert article.slug.encode() in partial.data
 
 

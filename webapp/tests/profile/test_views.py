@@ -76,7 +76,10 @@ def test_profile_tabs_answer_htmx_with_the_list_only(client, people):
 
     partial = client.get(f"/profile/{author.username}/favorites", headers={"HX-Request": "true"})
 
-    assert partial.data.startswith(b'<section id="profile-articles"')
+    assert partial.data.startswith(
+        f"<title>Favorited by {author.username} · Titanium</title>".encode()
+        + b'<section id="profile-articles"'
+    )
 
 
 def test_an_unknown_profile_is_a_404_inside_profile_page(client):

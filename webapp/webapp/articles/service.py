@@ -19,10 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.sql.elements import ColumnElement
 from text_unidecode import unidecode
 
-from titanium_common.api import ApiError, FieldErrors
+from titanium_common.api import INVALID, ApiError, FieldErrors
+from titanium_common.text import NOT_ALLOWED, is_clean, too_long
 from webapp import authors, shared_parts, surrogate
 from webapp import search as full_text
 from webapp.clock import as_utc, iso_ms, now_ms, strictly_after
@@ -40,12 +42,12 @@ from webapp.models import (
 )
 from webapp.profiles import client as profiles
 from webapp.profiles.client import Profile
+from webapp.tags.names import MAX_TAG_LENGTH, MAX_TAGS, normalized
 from webapp.writes import committed
 
 MAX_SLUG_BASE = 80
 # Field limits like those of the blogs people use: a title fits a line, a description a card.
 MAX_LENGTHS = {"title": 200, "description": 300, "body": 100_000}
-MAX_TAGS, MAX_TAG_LENGTH = 10, 30
 WORDS_PER_MINUTE = 200
 
 
@@ -121,6 +123,9 @@ class Trashed:
 class ArticlePage:
     articles: list[ArticleView]
     total: int
+    # Search results only, when asked for: where the words matched, by article id (escaped
+    # HTML, webapp.search.snippets).
+    snippets: dict[int, Markup] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         surrogate.shows(surrogate.ARTICLES)
@@ -147,6 +152,8 @@ def list_articles(
     """Published articles, newest first; the filters combine with AND. Without `with_body`
     their bodies are not read (None). The page every viewer sees alike is kept
     (webapp.shared_parts); only the viewer's own bits are read for them."""
+    if tag is not None:
+        tag = normalized(tag)  # /tag/My%20Tag and ?tag=My Tag find my-tag
     page = shared_parts.get(
         ("articles", tag, author, favorited, limit, offset, with_body),
         lambda: _list_for_everyone(tag, author, favorited, limit, offset, with_body),
@@ -187,20 +194,32 @@ def feed(viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
     return _page(query, viewer_id, limit, offset, following=following)
 
 
-def search(query: str, viewer_id, *, limit=20, offset=0, following=True) -> ArticlePage:
-    """Published articles matching `query`, best match first."""
+def search(
+    query: str, viewer_id, *, limit=20, offset=0, following=True, snippets=False
+) -> ArticlePage:
+    """Published articles matching `query`, best match first; with `snippets`, where the words
+    matched in each (the page's bodies are read for them; kept with the page)."""
     if not query.strip():
         return ArticlePage([], 0)
     page = shared_parts.get(
-        ("search", query.strip(), limit, offset),
-        lambda: _search_for_everyone(query.strip(), limit, offset),
+        ("search", query.strip(), limit, offset, snippets),
+        lambda: _search_for_everyone(query.strip(), limit, offset, snippets),
     )
     return _as_seen_by(page, viewer_id, following=following)
 
 
-def _search_for_everyone(query: str, limit: int, offset: int) -> ArticlePage:
-    clause, rank = full_text.matching(query, db.engine.dialect.name)
-    return _page(_published().where(clause), None, limit, offset, rank=rank, following=False)
+def _search_for_everyone(query: str, limit: int, offset: int, snippets: bool) -> ArticlePage:
+    dialect = db.engine.dialect.name
+    clause, rank = full_text.matching(query, dialect)
+    page = _page(_published().where(clause), None, limit, offset, rank=rank, following=False)
+    if not snippets or not page.articles:
+        return page
+    rows = db.session.execute(
+        sa.select(Article.id, Article.description, Article.body).where(
+            Article.id.in_([article.id for article in page.articles])
+        )
+    ).all()
+    return dataclasses.replace(page, snippets=full_text.snippets(query, rows, dialect))
 
 
 def drafts(author_id, *, limit=20, offset=0) -> ArticlePage:
@@ -234,18 +253,37 @@ def _published_article(slug: str) -> ArticleView | None:
 
 
 def all_tags() -> list[str]:
-    """Every tag on at least one published article, sorted."""
-    return shared_parts.get(("tags",), _used_tags)
+    """Every tag on at least one published article, sorted by name (GET /api/tags)."""
+    return [name for name, _uses in _tag_uses()]
 
 
-def _used_tags() -> list[str]:
-    used = (
-        sa.select(article_tags.c.tag_id)
+def popular_tags() -> list[str]:
+    """Every tag on at least one published article, the most used first (ties by name)."""
+    return [name for name, _uses in sorted(_tag_uses(), key=lambda row: -row[1])]
+
+
+def _tag_uses() -> list[tuple[str, int]]:
+    """(tag, how many published articles have it), sorted by name; one read for both orders,
+    kept for every viewer (webapp.shared_parts)."""
+    return shared_parts.get(("tag-uses",), _read_tag_uses)
+
+
+def _read_tag_uses() -> list[tuple[str, int]]:
+    # Counted tag by tag on the article_tags key (tag first), so the count reads indexes only,
+    # however big the blog; the tags table is small.
+    uses = (
+        sa.select(sa.func.count())
+        .select_from(article_tags)
         .join(Article, Article.id == article_tags.c.article_id)
         .where(PUBLISHED, article_tags.c.tag_id == Tag.id)
+        .scalar_subquery()
     )
+    counted = sa.select(Tag.name, uses.label("uses")).subquery()
     surrogate.shows(surrogate.TAGS)
-    return list(db.session.scalars(sa.select(Tag.name).where(used.exists()).order_by(Tag.name)))
+    rows = db.session.execute(
+        sa.select(counted.c.name, counted.c.uses).where(counted.c.uses > 0).order_by(counted.c.name)
+    )
+    return [(name, uses) for name, uses in rows]
 
 
 def reading_minutes(body: str) -> int:
@@ -559,15 +597,14 @@ def _validated(fields: dict, *, partial: bool, lenient: bool = False) -> dict[st
 
 
 def _tag_names(raw: Any, errors: FieldErrors) -> list[str]:
+    """The article's tags as stored: normalised (webapp.tags.names), blanks dropped, each once,
+    sorted; at most MAX_TAGS of them once normalised."""
     if not isinstance(raw, list):
         errors.add("tagList", "must be an array")
         return []
     names: list[str] = []
     for item in raw:
-        if isinstance(item, str) and "/" in item:  # every tag has a page at /tag/<tag>
-            errors.add("tagList", "cannot contain a slash")
-            return []
-        name = errors.text("tagList", item, MAX_TAG_LENGTH)
+        name = _tag_name(item, errors)
         if name is None:
             return []
         if name and name not in names:
@@ -576,6 +613,23 @@ def _tag_names(raw: Any, errors: FieldErrors) -> list[str]:
         errors.add("tagList", f"has too many tags (maximum is {MAX_TAGS})")
         return []
     return sorted(names)
+
+
+def _tag_name(item: Any, errors: FieldErrors) -> str | None:
+    """One tag normalised ("" for a blank one), or None and its error. Refused characters are
+    refused as typed, before normalising could turn them into hyphens."""
+    if not isinstance(item, str):
+        problem = INVALID
+    elif not is_clean(item):
+        problem = NOT_ALLOWED
+    elif "/" in item:  # every tag has a page at /tag/<tag>
+        problem = "cannot contain a slash"
+    elif len(name := normalized(item)) > MAX_TAG_LENGTH:
+        problem = too_long(MAX_TAG_LENGTH)
+    else:
+        return name
+    errors.add("tagList", problem)
+    return None
 
 
 def _tags_named(names: Sequence[str]) -> list[Tag]:
@@ -746,7 +800,9 @@ def _as_seen_by(page: ArticlePage, viewer_id, *, following: bool) -> ArticlePage
     """A page of articles as read for everyone, with what is the viewer's own."""
     if viewer_id is None or not page.articles:
         return page
-    return ArticlePage(_seen_by(page.articles, viewer_id, following=following), page.total)
+    return dataclasses.replace(
+        page, articles=_seen_by(page.articles, viewer_id, following=following)
+    )
 
 
 def _seen_by(views: list[ArticleView], viewer_id, *, following: bool) -> list[ArticleView]:

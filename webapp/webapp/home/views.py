@@ -1,16 +1,17 @@
 """Home (Global Feed, Your Feed), tag pages and search: lists of article previews."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.articles import service as articles
 from webapp.identity import viewer_id
+from webapp.tags.names import normalized
 from webapp.ui import (
     PAGE_SIZE,
     NotInList,
-    is_partial_request,
     page_count,
     page_number,
+    page_or_part,
     public_page,
     redirect_to,
     remember_destination,
@@ -50,6 +51,10 @@ def _window(page: int) -> dict[str, int]:
 @bp.get("/tag/<tag>")
 @public_page
 def tag(tag: str):
+    if (name := normalized(tag)) != tag and name:
+        # One address per tag: /tag/My%20New%20Tag is /tag/my-new-tag (the page, its query kept).
+        query = request.query_string.decode()
+        return redirect(url_for("home.tag", tag=name) + (f"?{query}" if query else ""), 301)
     page = page_number()
     result = articles.list_articles(viewer_id(), tag=tag, following=False, **_window(page))
     if result.total == 0:
@@ -72,9 +77,10 @@ def _feed_page(
         "base_url": base_url,
         "feed_unavailable": unavailable,
     }
-    if is_partial_request():
-        return render_template("home/_feed.html", **context)
-    return render_template("home/index.html", tags=articles.all_tags(), **context)
+    # The sidebar's tags are kept per content version (shared_parts): no cost to a swap.
+    return page_or_part(
+        "home/index.html", "home/_feed.html", tags=articles.popular_tags(), **context
+    )
 
 
 @bp.get("/search")
@@ -84,16 +90,17 @@ def search():
     page = page_number()
     result = None
     if query:
-        result = articles.search(query, viewer_id(), following=False, **_window(page))
+        result = articles.search(
+            query, viewer_id(), following=False, snippets=True, **_window(page)
+        )
         require_page(page, page_count(result.total))
     context = {
         "query": query,
         "articles": result.articles if result else [],
+        "snippets": result.snippets if result else {},
         "total": result.total if result else 0,
         "page": page,
         "pages": page_count(result.total) if result else 1,
         "base_url": url_for("home.search", q=query),
     }
-    if is_partial_request():
-        return render_template("home/_search_results.html", **context)
-    return render_template("home/search.html", **context)
+    return page_or_part("home/search.html", "home/_search_results.html", **context)

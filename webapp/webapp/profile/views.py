@@ -16,6 +16,7 @@ from webapp.ui import (
     local_url,
     page_count,
     page_number,
+    page_or_part,
     public_page,
     redirect_to,
     require_page,
@@ -70,9 +71,7 @@ def _profile_page(profile, tab: str, **filters):
         "pages": page_count(result.total),
         "base_url": request.path,
     }
-    if is_partial_request():
-        return render_template("profile/_articles.html", **context)
-    return render_template("profile/show.html", **context)
+    return page_or_part("profile/show.html", "profile/_articles.html", **context)
 
 
 # Whom the reader follows shows only on their own pages, which no cache keeps.

@@ -4,6 +4,21 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // What a swap or a script changed, said politely to screen readers (one live region per page,
+  // there before anything is said: a region added with its message is often not read).
+  var liveRegion = document.createElement("div");
+  liveRegion.className = "visually-hidden";
+  liveRegion.id = "announcements";
+  liveRegion.setAttribute("role", "status");
+  document.body.append(liveRegion);
+  function announce(text) {
+    // Emptied first, so the same words twice (two pages of one list) are read twice.
+    liveRegion.textContent = "";
+    window.setTimeout(function () {
+      liveRegion.textContent = text;
+    }, 100);
+  }
+
   function pillFor(tag) {
     var pill = document.createElement("span");
     pill.className = "tag-default tag-pill";
@@ -35,10 +50,15 @@
     list.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Focus stays in the tag field, never falls to <body> with the removed pill.
   function removePill(icon) {
     var list = icon.closest("[data-tag-list]");
-    icon.closest(".tag-pill").remove();
+    var pill = icon.closest(".tag-pill");
+    var tag = pill.querySelector("input[name=tagList]").value;
+    pill.remove();
     tagsChanged(list);
+    list.closest("form").querySelector("input.tag-input").focus();
+    announce("Removed tag " + tag);
   }
 
   document.addEventListener("keydown", function (event) {
@@ -57,7 +77,10 @@
       var list = input.form.querySelector("[data-tag-list]");
       input.value.split(",").forEach(function (raw) {
         var tag = raw.trim();
-        if (tag && currentTags(list).indexOf(tag) === -1) list.append(pillFor(tag));
+        if (tag && currentTags(list).indexOf(tag) === -1) {
+          list.append(pillFor(tag));
+          announce("Added tag " + tag);
+        }
       });
       input.value = "";
       tagsChanged(list);
@@ -207,4 +230,92 @@
       dialog.showModal();
     }
   });
+
+  // HTMX that respects the reader: after a swap, focus goes where the reader's attention is (the
+  // top of a new page of a list, the same button, the new comment), never to <body>.
+  var LISTS = "#feed, #profile-articles, #search-results";
+  // Buttons whose every copy is swapped out of band (favorite, follow): which copy was pressed.
+  var pressed = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    var key = Array.prototype.find.call(form.classList || [], function (name) {
+      return /^(favorite|follow)-/.test(name);
+    });
+    var copies = key ? document.getElementsByClassName(key) : [];
+    pressed = key ? { key: key, index: Array.prototype.indexOf.call(copies, form) } : null;
+  });
+
+  function focusWithoutScrolling(element) {
+    if (!element.hasAttribute("tabindex") && !element.matches("a, button, input, textarea")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var settled = event.target;
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (settled.matches(LISTS)) {
+      if (trigger && trigger.matches("input")) {
+        // Results following the typing: the reader keeps typing; only the count is said.
+        var count = settled.querySelector(".result-count");
+        if (count) announce(count.textContent);
+        return;
+      }
+      // A new page or tab: its top, not the bottom where the link was.
+      if (settled.getBoundingClientRect().top < 0) settled.scrollIntoView({ block: "start" });
+      focusWithoutScrolling(settled);
+      announce(document.title);
+      return;
+    }
+    if (pressed && settled.classList.contains(pressed.key)) {
+      var copy = document.getElementsByClassName(pressed.key)[pressed.index];
+      var button = copy && copy.querySelector("button");
+      if (button) {
+        button.focus({ preventScroll: true });
+        announce(button.textContent.replace(/\s+/g, " ").trim());
+      }
+      return;
+    }
+    if (settled.id === "comments") {
+      var errors = settled.querySelector(".error-messages li");
+      var comments = settled.querySelectorAll(".card:not(.comment-form)");
+      if (errors) {
+        settled.querySelector("textarea").focus();
+      } else if (trigger && trigger.matches(".comment-form") && comments.length) {
+        focusWithoutScrolling(comments[comments.length - 1]);
+        announce("Comment posted");
+      } else {
+        focusWithoutScrolling(settled.querySelector("textarea") || settled);
+        announce("Comment deleted");
+      }
+    }
+  });
+
+  // A copy button on each code block of an article (where the browser lets pages copy).
+  if (navigator.clipboard) {
+    document.querySelectorAll(".article-content pre > code").forEach(function (code) {
+      var block = code.parentElement;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-button";
+      button.textContent = "Copy";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(code.innerText).then(
+          function () {
+            button.textContent = "Copied";
+            announce("Code copied");
+            window.setTimeout(function () {
+              button.textContent = "Copy";
+            }, 2000);
+          },
+          function () {
+            announce("The browser did not let the code be copied");
+          }
+        );
+      });
+      block.prepend(button);
+    });
+  }
 })();
