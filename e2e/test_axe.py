@@ -159,6 +159,14 @@ def editor_preview(page: Page, site: Site) -> None:
     expect(page.locator("#preview h2")).to_be_visible()
 
 
+def editor_upload_error(page: Page, site: Site) -> None:
+    page.goto("/editor")
+    page.get_by_label("Add an image").set_input_files(
+        {"name": "x.svg", "mimeType": "image/svg+xml", "buffer": b"<svg></svg>"}
+    )
+    expect(page.locator("[data-upload-error] li")).to_have_count(1)
+
+
 def settings_errors(page: Page, site: Site) -> None:
     page.goto("/settings")
     page.get_by_label("New password").fill("a password nobody confirmed")
@@ -197,6 +205,7 @@ STATES: dict[str, tuple[str, Callable[[Page, Site], None]]] = {
     "editor-editing": ("author", visit(lambda site: f"/editor/{site.slug}")),
     "editor-errors": ("author", submit_empty("Publish Article", "/editor")),
     "editor-preview": ("author", editor_preview),
+    "editor-upload-error": ("author", editor_upload_error),
     "login": ("anonymous", visit("/login")),
     "login-errors": ("anonymous", submit_empty("Sign in", "/login")),
     "register": ("anonymous", visit("/register")),

@@ -122,7 +122,6 @@ def test_commenting_tab_to_the_box_type_and_submit(page: Page, someone_else: Pag
     expect(page.get_by_label("Your comment")).to_have_value("")
 
 
-@pytest.mark.xfail(strict=True, reason="focus after comment swap: app.js")
 def test_after_commenting_the_focus_stays_in_the_comments(page: Page, someone_else: Page):
     comment_with_the_keyboard(page, someone_else)
 
