@@ -74,7 +74,7 @@ def test_an_authors_own_ids_and_classes_cannot_take_those_of_the_page():
 def test_a_fenced_block_in_a_known_language_is_highlighted_with_classes_only():
     html = markdown.render('```python\ndef greet(name):\n    return "<b>" + name\n```')
 
-    assert html.startswith('<div class="highlight"><pre><span></span><code>')
+    assert html.startswith('<div class="highlight"><pre tabindex="0"><span></span><code>')
     assert '<span class="k">def</span>' in html
     assert '<span class="nf">greet</span>' in html
     assert '<span class="s2">"&lt;b&gt;"</span>' in html
@@ -86,8 +86,8 @@ def test_a_block_in_an_unknown_language_or_none_is_plain_escaped_code():
         html = markdown.render(f"{fence}\na <b>bold</b> & c\n```")
 
         assert html == (
-            '<div class="highlight"><pre><span></span><code>a &lt;b&gt;bold&lt;/b&gt; &amp; c\n'
-            "</code></pre></div>"
+            '<div class="highlight"><pre tabindex="0"><span></span><code>'
+            "a &lt;b&gt;bold&lt;/b&gt; &amp; c\n</code></pre></div>"
         )
 
 
@@ -98,3 +98,11 @@ def test_a_body_keeps_only_the_highlighters_classes_on_spans_and_divs():
 
     assert '<span class="k">word</span>' in html
     assert '<div class="highlight">x</div>' in html
+
+
+def test_a_code_block_can_be_scrolled_with_the_keyboard_and_a_body_sets_no_other_tabindex():
+    html = markdown.render('```\nwide\n```\n\n<pre tabindex="-1">x</pre> <p tabindex="3">y</p>')
+
+    assert html.count('<pre tabindex="0">') == 2
+    assert 'tabindex="-1"' not in html
+    assert 'tabindex="3"' not in html

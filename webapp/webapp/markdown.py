@@ -96,6 +96,8 @@ def sanitize(html: str) -> str:
         id_prefix=HEADING_ID_PREFIX,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener nofollow",
+        # A code block wider than the column scrolls: focusable, a keyboard can scroll it too.
+        set_tag_attribute_values={"pre": {"tabindex": "0"}},
         strip_comments=True,
     )
 
