@@ -25,7 +25,7 @@ def heart(html: bytes, slug: str) -> str:
     """The preview's favorite button for `slug`: 'pressed 3' or 'not pressed 3'."""
     form = re.search(rf'action="/article/{slug}/(?:un)?favorite">.*?</form>', html.decode(), re.S)
     pressed = 'aria-pressed="true"' in form.group(0)
-    count = re.search(r"</i> <span[^>]*>(\d+)</span>", form.group(0)).group(1)
+    count = re.search(r"</i> (\d+)\s*</button>", form.group(0)).group(1)
     return f"{'pressed' if pressed else 'not pressed'} {count}"
 
 
