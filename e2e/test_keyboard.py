@@ -126,7 +126,9 @@ def test_after_commenting_the_focus_stays_in_the_comments(page: Page, someone_el
     comment_with_the_keyboard(page, someone_else)
 
     # The new comment, the emptied box or the section: not <body>, where Tab starts over.
-    assert page.evaluate(
+    # Waited for: focus moves once htmx has settled the swapped-in comments.
+    page.wait_for_function(
         "() => document.activeElement !== document.body"
-        " && !!document.activeElement.closest('#comments')"
-    ), "the focus fell out of the comments when they were swapped in"
+        " && !!document.activeElement.closest('#comments')",
+        timeout=5_000,
+    )
