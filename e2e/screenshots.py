@@ -82,7 +82,10 @@ def test_search_results(new_context, scheme: str):
     shoot(page, "search", scheme)
 
 
-def test_phone_header_and_article(new_context, scheme: str):
+def test_phone_header_and_menu(new_context, scheme: str):
     page = browser(new_context, scheme, PHONE, signed_in=True)
     page.goto("/")
     shoot(page, "phone-home", scheme)
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    shoot(page, "phone-menu", scheme)
