@@ -144,3 +144,21 @@ def test_the_header_search_finds_an_article_from_any_page(new_context):
 
     expect(page).to_have_url(re.compile(rf"/search\?q={word}$"))
     expect(page.locator(".article-preview h1")).to_have_text([f"On the {word}"])
+
+
+@pytest.mark.author
+def test_on_a_phone_the_preview_shows_beside_the_body_being_written(new_context):
+    # The review: on a phone the live preview sat below a 12-row textarea, out of sight while
+    # typing. With the on-screen keyboard up (about 400 px of an 844 px screen are left),
+    # writing at the top of the body, what the preview shows is on the screen too.
+    page = new_context(viewport={"width": 390, "height": 400}).new_page()
+    sign_up(page)
+    page.goto("/editor")
+    body = page.get_by_label("Body")
+    body.evaluate("field => field.scrollIntoView({block: 'start'})")
+    body.fill("## Seen while typing\n\nA line of the body.")
+
+    expect(page.locator("#preview p")).to_have_text("A line of the body.")
+    expect(page.locator("#preview h2")).to_be_in_viewport(ratio=1)
+    expect(page.locator("#preview p")).to_be_in_viewport(ratio=1)
+    expect(body).to_be_in_viewport(ratio=0.9)
