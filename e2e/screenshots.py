@@ -35,21 +35,24 @@ def browser(new_context, scheme: str, viewport: dict, *, signed_in: bool) -> Pag
     return page
 
 
-def shoot(page: Page, name: str, scheme: str, *, full_page: bool = False) -> None:
+def shoot(page: Page, name: str, scheme: str) -> None:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENSHOT_DIR / f"{name}-{scheme}.png", full_page=full_page)
+    page.screenshot(path=SCREENSHOT_DIR / f"{name}-{scheme}.png")
 
 
-def test_home(new_context, scheme: str):
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [("home", "/"), ("profile", f"/profile/{AUTHOR}"), ("search", "/search?q=compiler")],
+)
+def test_reader_pages(new_context, scheme: str, name: str, path: str):
     page = browser(new_context, scheme, DESKTOP, signed_in=False)
-    page.goto("/")
-    shoot(page, "home", scheme)
+    page.goto(path)
+    shoot(page, name, scheme)
 
 
 def test_article_with_code(new_context, scheme: str):
     page = browser(new_context, scheme, DESKTOP, signed_in=False)
-    page.goto("/")
     page.goto(f"/search?q={ARTICLE_WITH_CODE}")
     page.get_by_role("link", name=ARTICLE_WITH_CODE).first.click()
     page.locator(".article-content pre").first.scroll_into_view_if_needed()
@@ -68,18 +71,6 @@ def test_editor_with_preview(new_context, scheme: str):
     )
     expect(page.locator("#preview h2")).to_have_text(re.compile("Try it"))
     shoot(page, "editor", scheme)
-
-
-def test_profile(new_context, scheme: str):
-    page = browser(new_context, scheme, DESKTOP, signed_in=False)
-    page.goto(f"/profile/{AUTHOR}")
-    shoot(page, "profile", scheme)
-
-
-def test_search_results(new_context, scheme: str):
-    page = browser(new_context, scheme, DESKTOP, signed_in=False)
-    page.goto("/search?q=compiler")
-    shoot(page, "search", scheme)
 
 
 def test_phone_header_and_menu(new_context, scheme: str):
