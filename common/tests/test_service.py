@@ -11,7 +11,7 @@ from titanium_common.api import ApiError, FieldErrors, read_wrapped_json, regist
 from titanium_common.caching import UNCHANGED_HEADER
 from titanium_common.database import database_extensions
 from titanium_common.identity import CLIENT_ADDRESS_HEADER
-from titanium_common.service import REDIS_EXTENSION, create_service_app, init_service
+from titanium_common.service import REDIS_EXTENSION, create_service_app, init_service, polled
 from titanium_common.settings import (
     REQUIRED,
     MissingSetting,
@@ -112,6 +112,30 @@ def test_the_access_log_counts_database_queries(make_app, caplog):
     counts = [record.db_queries for record in caplog.records if record.name == "titanium.access"]
     assert counts == [2, 2]  # counted per request, not accumulated
     engine.dispose()
+
+
+def test_a_successful_poll_is_not_an_info_line_but_a_failed_one_is(make_app, caplog):
+    # The review: the revocation feed, polled every 10 s, scrolled `make run`'s banner away.
+    app = make_app({})
+
+    @app.get("/feed")
+    @polled
+    def feed():
+        if request.args.get("since") == "bad":
+            raise ApiError.one(422, "since", "is invalid")
+        return {"revoked": []}
+
+    @app.get("/page")
+    def page():
+        return {}
+
+    with caplog.at_level("INFO", logger="titanium.access"):
+        app.test_client().get("/feed")
+        app.test_client().get("/page")
+        app.test_client().get("/feed?since=bad")
+
+    logged = [(r.path, r.status) for r in caplog.records if r.name == "titanium.access"]
+    assert logged == [("/page", 200), ("/feed", 422)]
 
 
 def test_openapi_and_metrics_are_served(make_app):

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from prometheus_client import REGISTRY, CollectorRegistry
@@ -41,6 +41,7 @@ ReadinessCheck = Callable[[], str]
 
 access_log = logging.getLogger("titanium.access")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+_POLLED_MARK = "polled_by_services"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The Flask-SQLAlchemy bind of a service's read replica (DATABASE_REPLICA_URL), when it has one.
 REPLICA_BIND = "replica"
@@ -52,6 +53,21 @@ JSON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+
+
+def polled(view):
+    """Marks a view other services poll every few seconds (a feed, a key set): its successful
+    answers are logged at DEBUG, so a person reading the log sees the requests that matter."""
+    setattr(view, _POLLED_MARK, True)
+    return view
+
+
+def _routine(response) -> bool:
+    """A probe, a scrape or a successful poll: worth a DEBUG line, not an INFO one."""
+    if request.path in _QUIET_PATHS:
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, _POLLED_MARK, False) and response.status_code < 400
 
 
 def create_service_app(
@@ -197,7 +213,7 @@ def _init_request_context(app: Flask) -> None:
             response.headers[UNCHANGED_HEADER] = "1"
         duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         access_log.log(
-            logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO,
+            logging.DEBUG if _routine(response) else logging.INFO,
             "request",
             extra={
                 "method": request.method,

@@ -9,11 +9,13 @@ from auth_service.tokens import revocations
 from auth_service.tokens.keys import key_ring
 from titanium_common.api import INVALID, ApiError
 from titanium_common.identity import JWKS_PATH, REVOCATIONS_PATH
+from titanium_common.service import polled
 
 bp = Blueprint("tokens", __name__)
 
 
 @bp.get(JWKS_PATH)
+@polled
 def jwks():
     response = jsonify(key_ring().jwks())
     # Verifiers may cache it for five minutes; one that meets an unknown kid (a key rotated in
@@ -23,6 +25,7 @@ def jwks():
 
 
 @bp.get(REVOCATIONS_PATH)
+@polled
 def revocation_feed():
     since = request.args.get("since")
     if since is None:
