@@ -104,7 +104,8 @@ def test_another_authors_things_cannot_be_changed_through_the_web_forms(
     slug = article["slug"]
     intruder = Browser(stack.url)
     intruder.login(vars(attacker))
-    csrf = dict(form_fields(intruder.page("/settings").select("form")[0]))["csrf_token"]
+    settings_form = intruder.page("/settings").one('form[action="/settings"]')
+    csrf = dict(form_fields(settings_form))["csrf_token"]
 
     attempts = [
         intruder.post(
