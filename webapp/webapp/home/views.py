@@ -9,6 +9,7 @@ from webapp.tags.names import normalized
 from webapp.ui import (
     PAGE_SIZE,
     NotInList,
+    is_partial_request,
     page_count,
     page_number,
     page_or_part,
@@ -77,10 +78,9 @@ def _feed_page(
         "base_url": base_url,
         "feed_unavailable": unavailable,
     }
-    # The sidebar's tags are kept per content version (shared_parts): no cost to a swap.
-    return page_or_part(
-        "home/index.html", "home/_feed.html", tags=articles.popular_tags(), **context
-    )
+    if not is_partial_request():  # the sidebar is not part of a swap
+        context["tags"] = articles.popular_tags()
+    return page_or_part("home/index.html", "home/_feed.html", **context)
 
 
 @bp.get("/search")
