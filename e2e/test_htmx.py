@@ -29,7 +29,7 @@ def articles_mentioning(page: Page, word: str, count: int) -> None:
     person = {"username": name, "email": f"{name}@example.test", "password": "paging password"}
     token = page.request.post("/api/users", data={"user": person}).json()["user"]["token"]
     for number in range(count):
-        article = {"title": f"Paged {number}", "description": "d", "body": f"About {word}."}
+        article = {"title": f"{word} {number}", "description": "d", "body": f"About {word}."}
         created = page.request.post(
             "/api/articles", data={"article": article}, headers={"Authorization": f"Token {token}"}
         )
